@@ -1,0 +1,6 @@
+/**
+ * @flyte-connectors/image
+ *
+ * @module
+ */
+export const PACKAGE_NAME = "@flyte-connectors/image";

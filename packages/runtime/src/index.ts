@@ -1,0 +1,6 @@
+/**
+ * @flyte-connectors/runtime
+ *
+ * @module
+ */
+export const PACKAGE_NAME = "@flyte-connectors/runtime";

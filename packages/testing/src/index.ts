@@ -1,0 +1,6 @@
+/**
+ * @flyte-connectors/testing
+ *
+ * @module
+ */
+export const PACKAGE_NAME = "@flyte-connectors/testing";

@@ -1,0 +1,137 @@
+#!/usr/bin/env node
+// Regenerates packages/runtime/src/gen from the pinned @flyteorg/flyteidl2 package.
+//
+//   node tools/proto/src/generate.mjs          # write proto/flyteidl2.binpb and packages/runtime/src/gen
+//   node tools/proto/src/generate.mjs --check  # generate into a temp dir; fail if it differs from the committed files
+//
+// Why this route: the npm package ships protobuf-es sources that embed each file's descriptor, not .proto
+// text. We compile the service file (tsc follows its imports), load it, walk its dependency graph, and
+// write one FileDescriptorSet that buf feeds to ts-proto. No hand-copied .proto text anywhere.
+import { execFileSync } from "node:child_process";
+import { createRequire } from "node:module";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+const args = process.argv.slice(2);
+if (args.includes("--help") || args.includes("-h")) {
+  console.log(`Usage: npm run proto [-- --check]
+
+Regenerates the flyteidl2 wire types (packages/runtime/src/gen) from @flyteorg/flyteidl2.
+  --check   generate into a temporary folder and fail (exit 1) if it differs from the committed output
+  --help    show this help`);
+  process.exit(0);
+}
+const check = args.includes("--check");
+const require = createRequire(path.join(root, "package.json"));
+
+const ENTRY = "flyteidl2/connector/service_pb.ts";
+const idlRoot = path.dirname(require.resolve("@flyteorg/flyteidl2/package.json"));
+const idlVersion = JSON.parse(readFileSync(path.join(idlRoot, "package.json"), "utf8")).version;
+// With --check everything is written under a temporary root and compared with the committed files.
+const outRoot = check ? mkdtempSync(path.join(os.tmpdir(), "flyte-proto-")) : root;
+const OUTPUTS = ["proto/flyteidl2.binpb", "packages/runtime/src/gen"];
+// Compiled inside the repo so the compiled files resolve @bufbuild/protobuf from its node_modules.
+const buildDir = path.join(root, "proto/.build");
+const descriptorSet = path.join(outRoot, "proto/flyteidl2.binpb");
+mkdirSync(path.dirname(descriptorSet), { recursive: true });
+
+function run(cmd, cmdArgs) {
+  execFileSync(cmd, cmdArgs, { cwd: root, stdio: "inherit" });
+}
+
+console.log(`proto: compiling ${ENTRY} from @flyteorg/flyteidl2@${idlVersion}`);
+rmSync(buildDir, { recursive: true, force: true });
+mkdirSync(buildDir, { recursive: true });
+// tsc never emits files that live under node_modules, so compile a copy of the sources.
+const sourceDir = path.join(buildDir, "src");
+for (const dir of ["flyteidl2", "google", "buf"]) cpSync(path.join(idlRoot, dir), path.join(sourceDir, dir), { recursive: true });
+run(process.execPath, [
+  require.resolve("typescript/bin/tsc"),
+  path.join(sourceDir, ENTRY),
+  "--outDir", path.join(buildDir, "out"),
+  "--rootDir", sourceDir,
+  "--module", "commonjs",
+  "--moduleResolution", "node10",
+  "--target", "es2022",
+  "--allowImportingTsExtensions",
+  "--rewriteRelativeImportExtensions",
+  "--skipLibCheck",
+]);
+
+// The compiled files import @bufbuild/protobuf; resolve it from the workspace, not from proto/.build.
+const { create, toBinary } = require("@bufbuild/protobuf");
+const { FileDescriptorSetSchema } = require("@bufbuild/protobuf/wkt");
+const entry = require(path.join(buildDir, "out", ENTRY.replace(/\.ts$/, ".js")));
+const service = entry.file_flyteidl2_connector_service;
+if (!service) throw new Error(`proto: ${ENTRY} no longer exports file_flyteidl2_connector_service`);
+
+// Dependencies first, as protoc orders a FileDescriptorSet.
+const ordered = [];
+const seen = new Set();
+(function visit(file) {
+  if (seen.has(file.name)) return;
+  seen.add(file.name);
+  for (const dep of file.dependencies) visit(dep);
+  ordered.push(file.proto);
+})(service);
+
+const bytes = toBinary(FileDescriptorSetSchema, create(FileDescriptorSetSchema, { file: ordered }));
+writeFileSync(descriptorSet, bytes);
+console.log(`proto: wrote descriptor set (${ordered.length} files, ${bytes.length} bytes)`);
+
+run(path.join(root, "node_modules/.bin/buf"), [
+  "generate", descriptorSet,
+  "--template", "proto/buf.gen.yaml",
+  "--path", "flyteidl2/connector/service.proto",
+  "--include-imports",
+  "--output", outRoot,
+]);
+rmSync(buildDir, { recursive: true, force: true });
+
+if (check) {
+  const stale = OUTPUTS.flatMap((out) => differences(path.join(root, out), path.join(outRoot, out), out));
+  rmSync(outRoot, { recursive: true, force: true });
+  if (stale.length) {
+    console.error(`proto: generated code is out of date; run \`npm run proto\` and commit:\n  ${stale.join("\n  ")}`);
+    process.exit(1);
+  }
+  console.log("proto: generated code is up to date");
+} else {
+  console.log("proto: generated packages/runtime/src/gen");
+}
+
+/** Paths (relative to the repo) that are missing, extra or different between two files or folders. */
+function differences(committed, fresh, label) {
+  const list = (dir) => {
+    try {
+      return readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => path.relative(dir, path.join(e.parentPath ?? e.path, e.name)))
+        .sort();
+    } catch {
+      return null;
+    }
+  };
+  const read = (file) => {
+    try {
+      return readFileSync(file);
+    } catch {
+      return null;
+    }
+  };
+  const [a, b] = [list(committed), list(fresh)];
+  if (a === null || b === null) {
+    const [x, y] = [read(committed), read(fresh)];
+    return x && y && x.equals(y) ? [] : [label];
+  }
+  const names = [...new Set([...a, ...b])].sort();
+  return names
+    .filter((name) => {
+      const [x, y] = [read(path.join(committed, name)), read(path.join(fresh, name))];
+      return !(x && y && x.equals(y));
+    })
+    .map((name) => path.join(label, name));
+}
