@@ -1,0 +1,188 @@
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { AsyncConnector } from "../connector";
+import { ConnectorError } from "../errors";
+import { ConnectorRegistry, defaultRegistry, type AnyConnector } from "../registry";
+
+/** Where a loaded connector came from, for the start-up table. */
+export interface LoadedConnector {
+  connector: AnyConnector;
+  module: string;
+}
+
+/** The `package.json` field that marks a connector package: `true` (its main entry) or a relative path. */
+export const CONNECTOR_PACKAGE_FIELD = "flyteConnector";
+
+function looksLikePath(spec: string): boolean {
+  return spec.startsWith(".") || spec.startsWith("/") || /\.[cm]?[jt]s$/.test(spec);
+}
+
+/** Resolves a module spec (package name or file path) from `cwd`, with a clear error when it can't. */
+export function resolveModule(spec: string, cwd = process.cwd()): string {
+  if (looksLikePath(spec)) {
+    const file = path.resolve(cwd, spec);
+    if (!existsSync(file)) throw ConnectorError.badRequest(`module file not found: ${file}`);
+    return file;
+  }
+  try {
+    return require.resolve(spec, { paths: [cwd, __dirname] });
+  } catch (cause) {
+    throw ConnectorError.badRequest(`cannot find module "${spec}" from ${cwd}; is it installed?`, { cause });
+  }
+}
+
+function isConnector(value: unknown): value is AnyConnector {
+  return (
+    value instanceof AsyncConnector ||
+    (!!value &&
+      typeof value === "object" &&
+      typeof (value as AnyConnector).taskTypeName === "string" &&
+      typeof (value as AnyConnector).create === "function")
+  );
+}
+
+/**
+ * Imports a connector module and returns the connectors it exports as `connectors` (an array), plus any
+ * it registered into `defaultRegistry` while loading.
+ */
+export async function loadModule(spec: string, cwd = process.cwd()): Promise<LoadedConnector[]> {
+  const file = resolveModule(spec, cwd);
+  const before = new Set(defaultRegistry.list());
+  let namespace: Record<string, unknown>;
+  try {
+    namespace = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw ConnectorError.badRequest(`module "${spec}" failed to load: ${reason}`, { cause });
+  }
+  const exported =
+    namespace.connectors ?? (namespace.default as Record<string, unknown> | undefined)?.connectors ?? undefined;
+  if (exported !== undefined && !Array.isArray(exported)) {
+    throw ConnectorError.badRequest(`module "${spec}" exports "connectors" but it is not an array`);
+  }
+  const found: AnyConnector[] = [];
+  for (const [index, value] of (exported ?? []).entries()) {
+    if (!isConnector(value)) {
+      throw ConnectorError.badRequest(`module "${spec}": connectors[${index}] is not an AsyncConnector instance`);
+    }
+    found.push(value);
+  }
+  for (const c of defaultRegistry.list()) if (!before.has(c) && !found.includes(c)) found.push(c);
+  if (found.length === 0) {
+    throw ConnectorError.badRequest(
+      `module "${spec}" provides no connectors: export \`connectors\` (an array of instances) or register into defaultRegistry`,
+    );
+  }
+  return found.map((connector) => ({ connector, module: spec }));
+}
+
+/**
+ * Finds installed packages whose `package.json` declares `flyteConnector`, in the `node_modules` of `cwd`
+ * and its parents — the analog of Python entry points. Returns module specs (absolute entry paths).
+ */
+export function discoverConnectorPackages(cwd = process.cwd()): Array<{ name: string; entry: string }> {
+  const found = new Map<string, string>();
+  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+    const nodeModules = path.join(dir, "node_modules");
+    if (existsSync(nodeModules)) {
+      for (const pkgDir of packageDirs(nodeModules)) {
+        const manifest = readManifest(pkgDir);
+        if (!manifest || manifest[CONNECTOR_PACKAGE_FIELD] === undefined || found.has(manifest.name)) continue;
+        const field = manifest[CONNECTOR_PACKAGE_FIELD];
+        const entry =
+          typeof field === "string" ? path.resolve(pkgDir, field) : path.resolve(pkgDir, manifest.main ?? "index.js");
+        found.set(manifest.name, entry);
+      }
+    }
+    if (path.dirname(dir) === dir) break;
+  }
+  return [...found].map(([name, entry]) => ({ name, entry })).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function packageDirs(nodeModules: string): string[] {
+  const dirs: string[] = [];
+  for (const entry of safeReaddir(nodeModules)) {
+    if (entry.startsWith(".")) continue;
+    const full = path.join(nodeModules, entry);
+    if (entry.startsWith("@")) {
+      for (const scoped of safeReaddir(full)) dirs.push(path.join(full, scoped));
+    } else {
+      dirs.push(full);
+    }
+  }
+  return dirs.filter((d) => {
+    try {
+      return statSync(d).isDirectory();
+    } catch {
+      return false;
+    }
+  });
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+interface Manifest {
+  name: string;
+  main?: string;
+  [CONNECTOR_PACKAGE_FIELD]?: unknown;
+}
+
+function readManifest(pkgDir: string): Manifest | undefined {
+  try {
+    return JSON.parse(readFileSync(path.join(pkgDir, "package.json"), "utf8")) as Manifest;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Loads the named modules — or, with none named, every installed connector package — into a registry.
+ * Two connectors for one task type are an error naming both modules.
+ */
+export async function loadConnectors(
+  modules: string[],
+  cwd = process.cwd(),
+): Promise<{ registry: ConnectorRegistry; loaded: LoadedConnector[] }> {
+  const specs =
+    modules.length > 0 ? modules.map((m) => ({ name: m, entry: m })) : discoverConnectorPackages(cwd);
+  if (specs.length === 0) {
+    throw ConnectorError.badRequest(
+      `no connectors: pass --modules <package-or-path>, or install a package whose package.json declares "${CONNECTOR_PACKAGE_FIELD}"`,
+    );
+  }
+  const registry = new ConnectorRegistry();
+  const loaded: LoadedConnector[] = [];
+  for (const spec of specs) {
+    for (const item of await loadModule(spec.entry, cwd)) {
+      const clash = registry.find(item.connector.taskCategory);
+      if (clash && clash !== item.connector) {
+        const other = loaded.find((l) => l.connector === clash)?.module ?? "?";
+        throw ConnectorError.badRequest(
+          `task type "${item.connector.taskTypeName}" v${item.connector.taskTypeVersion} is provided by both ${other} and ${spec.name}`,
+        );
+      }
+      if (!clash) {
+        registry.register(item.connector);
+        loaded.push({ connector: item.connector, module: spec.name });
+      }
+    }
+  }
+  return { registry, loaded };
+}
+
+/** A plain-text table of connectors and task types. */
+export function formatConnectorTable(loaded: LoadedConnector[]): string {
+  const rows = [
+    ["CONNECTOR", "TASK TYPE", "VERSION", "MODULE"],
+    ...loaded.map(({ connector, module }) => [connector.name, connector.taskTypeName, String(connector.taskTypeVersion), module]),
+  ];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
+}

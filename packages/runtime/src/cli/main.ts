@@ -1,0 +1,245 @@
+#!/usr/bin/env node
+/**
+ * `flyte-connector`: serve connectors over gRPC, or list what would load.
+ *
+ *   flyte-connector serve --port 8000 --prometheus-port 9090 --modules @acme/my-connector
+ *   flyte-connector list
+ */
+import cluster from "node:cluster";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { z } from "zod";
+import { AggregatorRegistry } from "prom-client";
+import { createServer as createHttpServer } from "node:http";
+import { ConnectorError } from "../errors";
+import { ConnectorServer } from "../server/server";
+import { createLogger } from "../server/logging";
+import { DEFAULT_SECRETS_DIR } from "../secrets";
+import { formatConnectorTable, loadConnectors } from "./load";
+
+const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+const ServeOptions = z.object({
+  port: z.number().int().min(0).max(65535),
+  prometheusPort: z.number().int().min(0).max(65535),
+  host: z.string().min(1),
+  modules: z.array(z.string().min(1)),
+  workers: z.number().int().min(1).max(256),
+  logLevel: z.enum(LEVELS),
+  shutdownGrace: z.number().min(0),
+  secretsDir: z.string().min(1),
+  maxMessageMb: z.number().positive(),
+});
+type ServeOptions = z.infer<typeof ServeOptions>;
+
+function integer(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError(`"${value}" is not an integer`);
+  return n;
+}
+
+function number(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError(`"${value}" is not a number`);
+  return n;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, ...value.split(",").map((s) => s.trim()).filter(Boolean)];
+}
+
+function modulesOption(): Option {
+  return new Option("-m, --modules <module...>", "connector module: a package name or a file path (repeatable; default: every installed package declaring \"flyteConnector\")")
+    .env("FLYTE_CONNECTOR_MODULES")
+    .argParser(collect)
+    .default([]);
+}
+
+export function buildProgram(): Command {
+  const program = new Command("flyte-connector")
+    .description("Serve Flyte 2 connectors over gRPC")
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command("serve")
+    .description("start the connector gRPC server (AsyncConnectorService, ConnectorMetadataService, health, reflection)")
+    .addOption(new Option("-p, --port <port>", "gRPC port").env("FLYTE_CONNECTOR_PORT").argParser(integer).default(8000))
+    .addOption(
+      new Option("--prometheus-port <port>", "HTTP port for /metrics, /healthz, /readyz")
+        .env("FLYTE_CONNECTOR_PROMETHEUS_PORT")
+        .argParser(integer)
+        .default(9090),
+    )
+    .addOption(new Option("--host <host>", "address to bind").env("FLYTE_CONNECTOR_HOST").default("0.0.0.0"))
+    .addOption(modulesOption())
+    .addOption(
+      new Option("-w, --workers <n>", "worker processes sharing the port (node:cluster)")
+        .env("FLYTE_CONNECTOR_WORKERS")
+        .argParser(integer)
+        .default(1),
+    )
+    .addOption(new Option("--log-level <level>", "log level").choices(LEVELS).env("LOG_LEVEL").default("info"))
+    .addOption(
+      new Option("--shutdown-grace <seconds>", "on SIGTERM, seconds to let calls in flight finish")
+        .env("FLYTE_CONNECTOR_SHUTDOWN_GRACE")
+        .argParser(number)
+        .default(30),
+    )
+    .addOption(
+      new Option("--secrets-dir <dir>", "folder of mounted secret files")
+        .env("FLYTE_CONNECTOR_SECRETS_DIR")
+        .default(DEFAULT_SECRETS_DIR),
+    )
+    .addOption(
+      new Option("--max-message-mb <mb>", "largest gRPC message, in MiB")
+        .env("FLYTE_CONNECTOR_MAX_MESSAGE_MB")
+        .argParser(number)
+        .default(64),
+    )
+    .action(async (raw: unknown) => {
+      const parsed = ServeOptions.safeParse(raw);
+      if (!parsed.success) {
+        throw new ConfigError(parsed.error.issues.map((i) => `--${kebab(String(i.path[0]))}: ${i.message}`).join("\n"));
+      }
+      await serve(parsed.data);
+    });
+
+  program
+    .command("list")
+    .description("print the connectors and task types that `serve` would load")
+    .addOption(modulesOption())
+    .action(async (raw: { modules: string[] }) => {
+      const { loaded } = await loadConnectors(raw.modules);
+      process.stdout.write(formatConnectorTable(loaded) + "\n");
+    });
+
+  return program;
+}
+
+class ConfigError extends Error {}
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+async function serve(options: ServeOptions): Promise<void> {
+  if (options.workers > 1 && cluster.isPrimary) return runPrimary(options);
+  const inWorker = cluster.isWorker;
+  const startedAt = process.hrtime.bigint();
+  const { registry, loaded } = await loadConnectors(options.modules);
+  if (!inWorker) process.stdout.write(formatConnectorTable(loaded) + "\n");
+  const server = new ConnectorServer({
+    registry,
+    logLevel: options.logLevel,
+    secrets: { secretsDir: options.secretsDir },
+    maxMessageBytes: Math.round(options.maxMessageMb * 1024 * 1024),
+  });
+  const logger = server.logger;
+  if (inWorker) AggregatorRegistry.setRegistries([server.metrics.registry]);
+  const { port, metricsPort } = await server.listen({
+    host: options.host,
+    port: options.port,
+    // In cluster mode the primary serves aggregated metrics.
+    metricsPort: inWorker ? undefined : options.prometheusPort,
+  });
+  const startupMs = Number(process.hrtime.bigint() - startedAt) / 1e6;
+  logger.info({ port, metricsPort, startupMs: Math.round(startupMs), worker: cluster.worker?.id }, "ready");
+  installSignalHandlers(
+    () => server.shutdown({ graceMs: options.shutdownGrace * 1000 }),
+    (message) => logger.warn(message),
+  );
+}
+
+/** Cluster primary: forks workers, serves their aggregated metrics, forwards signals, restarts crashed workers. */
+async function runPrimary(options: ServeOptions): Promise<void> {
+  const logger = createLogger({ level: options.logLevel });
+  // Load once here too, so a broken module fails fast with one clear message and the table prints once.
+  const { loaded } = await loadConnectors(options.modules);
+  process.stdout.write(formatConnectorTable(loaded) + "\n");
+  let stopping = false;
+  const fork = () => cluster.fork();
+  for (let i = 0; i < options.workers; i++) fork();
+  cluster.on("exit", (worker, code, signal) => {
+    if (stopping) return;
+    logger.error({ worker: worker.id, code, signal }, "worker died; starting another");
+    fork();
+  });
+  const aggregator = new AggregatorRegistry();
+  const http = createHttpServer((req, res) => {
+    const path = (req.url ?? "/").split("?")[0];
+    if (path === "/metrics") {
+      aggregator.clusterMetrics().then(
+        (text) => res.writeHead(200, { "content-type": aggregator.contentType }).end(text),
+        (error: unknown) => res.writeHead(500).end(String(error)),
+      );
+    } else if (path === "/healthz" || path === "/readyz") {
+      const ready = !stopping && Object.keys(cluster.workers ?? {}).length > 0;
+      res.writeHead(ready ? 200 : 503).end(ready ? "ok\n" : "not serving\n");
+    } else {
+      res.writeHead(404).end("not found\n");
+    }
+  });
+  await new Promise<void>((resolve) => http.listen(options.prometheusPort, options.host, resolve));
+  logger.info({ workers: options.workers, metricsPort: options.prometheusPort }, "cluster primary ready");
+  installSignalHandlers(
+    async () => {
+      stopping = true;
+      const workers = Object.values(cluster.workers ?? {}).filter((w) => w !== undefined);
+      await Promise.all(
+        workers.map(
+          (w) =>
+            new Promise<void>((resolve) => {
+              w.once("exit", () => resolve());
+              w.process.kill("SIGTERM");
+            }),
+        ),
+      );
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+    (message) => logger.warn(message),
+    () => {
+      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill("SIGKILL");
+    },
+  );
+}
+
+/** First SIGTERM/SIGINT: graceful stop, then exit 0. A second one: exit at once. */
+function installSignalHandlers(stop: () => Promise<void>, warn: (msg: string) => void, force?: () => void): void {
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      warn(`${signal} again: exiting now`);
+      force?.();
+      process.exit(1);
+    }
+    signalled = true;
+    stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+}
+
+/** Runs the CLI; returns the exit code for errors (the server keeps the process alive on success). */
+export async function main(argv = process.argv): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === "commander.helpDisplayed" || code === "commander.version" || code === "commander.help") return 0;
+    if (typeof code === "string" && code.startsWith("commander.")) return 2; // commander already printed why
+    const message = error instanceof ConfigError || error instanceof ConnectorError ? error.message : String(error);
+    process.stderr.write(`flyte-connector: ${message}\n`);
+    return error instanceof ConfigError ? 2 : 1;
+  }
+}
+
+if (require.main === module) {
+  main().then((code) => {
+    if (code !== 0) process.exit(code);
+  });
+}

@@ -1,0 +1,244 @@
+import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Server, ServerCredentials, type ChannelOptions } from "@grpc/grpc-js";
+import { HealthImplementation, type ServingStatus } from "grpc-health-check";
+import { ReflectionService } from "@grpc/reflection";
+import { loadFileDescriptorSetFromBuffer } from "@grpc/proto-loader";
+import type { DestinationStream, LevelWithSilent, Logger } from "pino";
+import { AsyncConnectorServiceService, ConnectorMetadataServiceService } from "../gen/flyteidl2/connector/service";
+import { FILE_DESCRIPTOR_SET } from "../gen/descriptor-set";
+import { ConnectorRegistry, defaultRegistry } from "../registry";
+import { ActiveSecrets, type SecretSourceOptions } from "../secrets";
+import { CallSignal, tolerantService } from "./call";
+import { createLogger } from "./logging";
+import { ConnectorMetrics } from "./metrics";
+import { ConnectorServiceHandlers } from "./service";
+
+export const ASYNC_CONNECTOR_SERVICE = "flyteidl2.connector.AsyncConnectorService";
+export const CONNECTOR_METADATA_SERVICE = "flyteidl2.connector.ConnectorMetadataService";
+
+export interface ConnectorServerOptions {
+  /** The connectors to serve. Default: `defaultRegistry`. */
+  registry?: ConnectorRegistry;
+  /** Log level of the server's pino logger. Default `LOG_LEVEL` or `info`. */
+  logLevel?: LevelWithSilent;
+  /**
+   * Where JSON log lines go; default stdout. Every line passes through a filter that removes the values
+   * of secrets in use, which is why the server makes its own logger rather than taking one.
+   */
+  logDestination?: DestinationStream;
+  /** Largest request or response, in bytes. Default 64 MiB (inputs can be large). */
+  maxMessageBytes?: number;
+  /** Where secrets come from besides the task's connection. */
+  secrets?: SecretSourceOptions;
+  /** Serve gRPC reflection. Default true. */
+  reflection?: boolean;
+  /** Record Node process metrics. Default true. */
+  processMetrics?: boolean;
+  /** Extra grpc-js server options. */
+  channelOptions?: ChannelOptions;
+}
+
+export interface ListenOptions {
+  /** Default `0.0.0.0`. */
+  host?: string;
+  /** Default 8000; 0 picks a free port. */
+  port?: number;
+  /** Port of the HTTP server with `/metrics`, `/healthz`, `/readyz`; undefined for none, 0 for a free one. */
+  metricsPort?: number;
+  metricsHost?: string;
+}
+
+const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+/** After the last call in flight is answered, how long shutdown waits before closing what is left. */
+const FLUSH_MS = 250;
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * The connector gRPC server: AsyncConnectorService, ConnectorMetadataService, grpc.health.v1 (one status
+ * per service and the empty name) and reflection, plus an HTTP server for Prometheus and probes.
+ *
+ * @example
+ * ```ts
+ * const server = new ConnectorServer({ registry: new ConnectorRegistry([new MyConnector()]) });
+ * const { port } = await server.listen({ port: 8000, metricsPort: 9090 });
+ * process.on("SIGTERM", () => server.shutdown({ graceMs: 30_000 }));
+ * ```
+ */
+export class ConnectorServer {
+  readonly registry: ConnectorRegistry;
+  readonly logger: Logger;
+  readonly metrics: ConnectorMetrics;
+  readonly health: HealthImplementation;
+  readonly #grpc: Server;
+  readonly #activeSecrets: ActiveSecrets;
+  readonly #inFlight = new Set<CallSignal>();
+  #http: HttpServer | undefined;
+  #serving = false;
+  #shuttingDown: Promise<void> | undefined;
+  #drained: (() => void) | undefined;
+
+  constructor(options: ConnectorServerOptions = {}) {
+    this.registry = options.registry ?? defaultRegistry;
+    this.#activeSecrets = new ActiveSecrets();
+    this.logger = createLogger({
+      level: options.logLevel,
+      destination: options.logDestination,
+      secrets: this.#activeSecrets,
+    });
+    this.metrics = new ConnectorMetrics({ processMetrics: options.processMetrics });
+    const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.#grpc = new Server({
+      "grpc.max_receive_message_length": maxBytes,
+      "grpc.max_send_message_length": maxBytes,
+      // The backend pings every 30 s while a call is active; grpc-js servers accept pings at any rate.
+      // We ping idle clients too, so dead connections behind load balancers get noticed.
+      "grpc.keepalive_time_ms": 60_000,
+      "grpc.keepalive_timeout_ms": 20_000,
+      "grpc.keepalive_permit_without_calls": 1,
+      ...options.channelOptions,
+    });
+
+    const handlers = new ConnectorServiceHandlers({
+      registry: this.registry,
+      logger: this.logger,
+      metrics: this.metrics,
+      activeSecrets: this.#activeSecrets,
+      secretSources: options.secrets ?? {},
+      inFlight: { add: (signal) => this.#enter(signal) },
+    });
+    this.#grpc.addService(tolerantService(AsyncConnectorServiceService), handlers.asyncConnectorService());
+    this.#grpc.addService(tolerantService(ConnectorMetadataServiceService), handlers.connectorMetadataService());
+
+    const notServing: Record<string, ServingStatus> = {
+      "": "NOT_SERVING",
+      [ASYNC_CONNECTOR_SERVICE]: "NOT_SERVING",
+      [CONNECTOR_METADATA_SERVICE]: "NOT_SERVING",
+    };
+    this.health = new HealthImplementation(notServing);
+    this.health.addToServer(this.#grpc);
+
+    if (options.reflection ?? true) {
+      const definition = loadFileDescriptorSetFromBuffer(Buffer.from(FILE_DESCRIPTOR_SET, "base64"));
+      new ReflectionService(definition, { services: [ASYNC_CONNECTOR_SERVICE, CONNECTOR_METADATA_SERVICE] }).addToServer(
+        this.#grpc,
+      );
+    }
+  }
+
+  /** Calls in flight now. */
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  get serving(): boolean {
+    return this.#serving;
+  }
+
+  /** Binds the ports and marks every service SERVING. Returns the bound ports. */
+  async listen(options: ListenOptions = {}): Promise<{ port: number; metricsPort?: number }> {
+    const host = options.host ?? "0.0.0.0";
+    const address = host.includes(":") ? `[${host}]:${options.port ?? 8000}` : `${host}:${options.port ?? 8000}`;
+    const port = await new Promise<number>((resolve, reject) =>
+      this.#grpc.bindAsync(address, ServerCredentials.createInsecure(), (error, bound) =>
+        error ? reject(error) : resolve(bound),
+      ),
+    );
+    let metricsPort: number | undefined;
+    if (options.metricsPort !== undefined) {
+      metricsPort = await this.#listenHttp(options.metricsHost ?? host, options.metricsPort);
+    }
+    this.#setServing(true);
+    this.logger.info({ port, metricsPort, connectors: this.registry.size }, "connector server serving");
+    return { port, metricsPort };
+  }
+
+  /**
+   * Graceful stop: health goes NOT_SERVING, new calls are refused, calls in flight get `graceMs` to finish
+   * (default 30 s), then whatever is left is cancelled and the server closes. A second call while one is
+   * running forces it at once.
+   */
+  shutdown(options: { graceMs?: number } = {}): Promise<void> {
+    if (this.#shuttingDown) {
+      this.#force();
+      return this.#shuttingDown;
+    }
+    this.#shuttingDown = this.#shutdown(options.graceMs ?? 30_000);
+    return this.#shuttingDown;
+  }
+
+  async #shutdown(graceMs: number): Promise<void> {
+    this.#setServing(false);
+    this.logger.info({ inFlight: this.#inFlight.size, graceMs }, "shutting down: draining calls in flight");
+    const drained = new Promise<void>((resolve) => {
+      this.#drained = resolve;
+      if (this.#inFlight.size === 0) resolve();
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), graceMs);
+    });
+    // tryShutdown refuses new calls at once and calls back once every call has ended.
+    const closed = new Promise<void>((resolve) => this.#grpc.tryShutdown(() => resolve()));
+    const late = await Promise.race([drained.then(() => false), timedOut]);
+    clearTimeout(timer);
+    if (late) this.logger.warn({ inFlight: this.#inFlight.size }, "grace period over: cancelling calls in flight");
+    else {
+      // Connector calls are answered; give their last bytes a moment to leave. Streams that never end by
+      // themselves (health Watch) would hold tryShutdown open forever, so what is left is then closed.
+      await Promise.race([closed, delay(FLUSH_MS)]);
+    }
+    this.#force();
+    await closed;
+    await new Promise<void>((resolve) => (this.#http ? this.#http.close(() => resolve()) : resolve()));
+    this.logger.info("connector server stopped");
+  }
+
+  #force(): void {
+    for (const call of this.#inFlight) call.abort(new DOMException("the server is shutting down", "AbortError"));
+    this.#grpc.forceShutdown();
+  }
+
+  #enter(signal: CallSignal): () => void {
+    this.#inFlight.add(signal);
+    return () => {
+      this.#inFlight.delete(signal);
+      if (this.#inFlight.size === 0) this.#drained?.();
+    };
+  }
+
+  #setServing(serving: boolean): void {
+    this.#serving = serving;
+    const status: ServingStatus = serving ? "SERVING" : "NOT_SERVING";
+    for (const service of ["", ASYNC_CONNECTOR_SERVICE, CONNECTOR_METADATA_SERVICE]) this.health.setStatus(service, status);
+  }
+
+  #listenHttp(host: string, port: number): Promise<number> {
+    const server = createHttpServer((req, res) => {
+      const path = (req.url ?? "/").split("?")[0];
+      if (req.method !== "GET" && req.method !== "HEAD") {
+        res.writeHead(405, { allow: "GET, HEAD" }).end();
+      } else if (path === "/metrics") {
+        this.metrics.text().then(
+          (text) => res.writeHead(200, { "content-type": this.metrics.registry.contentType }).end(text),
+          (error: unknown) => res.writeHead(500).end(String(error)),
+        );
+      } else if (path === "/healthz") {
+        res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
+      } else if (path === "/readyz") {
+        const ready = this.#serving;
+        res.writeHead(ready ? 200 : 503, { "content-type": "text/plain" }).end(ready ? "ready\n" : "not serving\n");
+      } else {
+        res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
+      }
+    });
+    this.#http = server;
+    return new Promise((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+    });
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * The `flyte-connector` bin, spawned as users run it (the built dist, so `npm test` builds first).
+ */
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { createRequest } from "./support/requests";
+import { UpstreamClient } from "../../../tools/test-support/upstream-client";
+
+const runtimeDir = path.resolve(__dirname, "..");
+const bin = path.join(runtimeDir, "dist/cli/main.js");
+const fixture = path.join(__dirname, "fixtures/cli-connector.cjs");
+
+function run(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const result = spawnSync(process.execPath, [bin, ...args], {
+    cwd: options.cwd ?? runtimeDir,
+    env: { ...process.env, ...options.env },
+    encoding: "utf8",
+    timeout: 30_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe("flyte-connector CLI", () => {
+  it("--help lists the commands; serve --help lists every flag", () => {
+    const top = run(["--help"]);
+    expect(top.code).toBe(0);
+    expect(top.stdout).toMatch(/serve/);
+    expect(top.stdout).toMatch(/list/);
+    const serve = run(["serve", "--help"]);
+    expect(serve.code).toBe(0);
+    for (const flag of ["--port", "--prometheus-port", "--host", "--modules", "--workers", "--log-level", "--shutdown-grace"]) {
+      expect(serve.stdout).toContain(flag);
+    }
+  });
+
+  it("bad flags exit 2 with a clear message", () => {
+    const badPort = run(["serve", "--port", "eighty"]);
+    expect(badPort.code).toBe(2);
+    expect(badPort.stderr).toMatch(/"eighty" is not an integer/);
+    const outOfRange = run(["serve", "--port", "70000", "--modules", fixture]);
+    expect(outOfRange.code).toBe(2);
+    expect(outOfRange.stderr).toMatch(/--port/);
+    const unknown = run(["serve", "--bogus"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown option '--bogus'/);
+    const badLevel = run(["serve", "--log-level", "loud"]);
+    expect(badLevel.code).toBe(2);
+  });
+
+  it("a module that fails to load, or does not exist, is a clear error and a non-zero exit", () => {
+    const broken = run(["list", "--modules", path.join(__dirname, "fixtures/broken-module.cjs")]);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(/failed to load: this module is broken on purpose/);
+    const missing = run(["list", "--modules", "@acme/not-installed-connector"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/cannot find module "@acme\/not-installed-connector"/);
+  });
+
+  it("list prints the connectors and task types a module provides", () => {
+    const listed = run(["list", "--modules", fixture]);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/CONNECTOR\s+TASK TYPE\s+VERSION\s+MODULE/);
+    expect(listed.stdout).toMatch(/CLI Test Connector\s+cli_test_task\s+0/);
+  });
+
+  it("without --modules it loads every installed package that declares flyteConnector", () => {
+    // A throwaway project inside the repo, so `@flyte-connectors/runtime` resolves from it.
+    const project = path.join(runtimeDir, "tmp/discovery-project");
+    rmSync(project, { recursive: true, force: true });
+    const pkg = path.join(project, "node_modules/@acme/discovered-connector");
+    mkdirSync(pkg, { recursive: true });
+    writeFileSync(
+      path.join(pkg, "package.json"),
+      JSON.stringify({ name: "@acme/discovered-connector", version: "1.0.0", main: "index.cjs", flyteConnector: true }),
+    );
+    writeFileSync(path.join(pkg, "index.cjs"), `module.exports = require(${JSON.stringify(fixture)});\n`);
+    mkdirSync(path.join(project, "node_modules/plain-package"), { recursive: true });
+    writeFileSync(path.join(project, "node_modules/plain-package/package.json"), JSON.stringify({ name: "plain-package" }));
+    try {
+      const listed = run(["list"], { cwd: project });
+      expect(listed.stderr).toBe("");
+      expect(listed.stdout).toMatch(/CLI Test Connector\s+cli_test_task\s+0\s+@acme\/discovered-connector/);
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
+  });
+
+  it("serve: answers a call in flight during SIGTERM, then exits 0", async () => {
+    const child = spawn(process.execPath, [bin, "serve", "--port", "0", "--prometheus-port", "0", "--host", "127.0.0.1", "--modules", fixture], {
+      cwd: runtimeDir,
+      env: { ...process.env, LOG_LEVEL: "info" },
+    });
+    try {
+      const { port, stdout } = await readyPort(child);
+      expect(stdout).toMatch(/CLI Test Connector\s+cli_test_task/);
+      const client = new UpstreamClient(`127.0.0.1:${port}`);
+      const inFlight = client.createTask(createRequest({ taskType: "cli_test_task", run: "sigterm", custom: { delayMs: 1500 } }));
+      await new Promise((r) => setTimeout(r, 400));
+      child.kill("SIGTERM");
+      const response = await inFlight;
+      expect(Buffer.from(response.resourceMeta).toString()).toMatch(/"job_id":"cli-/);
+      const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+      expect(code).toBe(0);
+      client.close();
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  });
+});
+
+/** Waits for the server's "ready" log line and returns its port. */
+function readyPort(child: ChildProcessWithoutNullStreams): Promise<{ port: number; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    let stdout = "";
+    let stderr = "";
+    const timer = setTimeout(() => reject(new Error(`no ready line in time:\n${stdout}\n${stderr}`)), 20_000);
+    child.stderr.on("data", (d) => (stderr += d));
+    child.stdout.on("data", (d) => {
+      stdout += d;
+      for (const line of stdout.split("\n").slice(0, -1)) {
+        if (!line.startsWith("{")) continue;
+        const record = JSON.parse(line) as { msg?: string; port?: number };
+        if (record.msg === "ready" && record.port) {
+          clearTimeout(timer);
+          resolve({ port: record.port, stdout });
+        }
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`exited early (${code}):\n${stdout}\n${stderr}`)));
+  });
+}

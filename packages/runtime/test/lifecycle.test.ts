@@ -1,0 +1,128 @@
+/**
+ * Health transitions, graceful shutdown and keepalive, in process: a real server on port 0 and real
+ * gRPC clients (the upstream-encoded connector client and grpc-health-check's health client).
+ */
+import { credentials, loadPackageDefinition, type Client, type ServiceError } from "@grpc/grpc-js";
+import { protoPath as healthProtoPath } from "grpc-health-check";
+import { loadSync } from "@grpc/proto-loader";
+import { ConnectorRegistry, ConnectorServer } from "../src";
+import { TestConnector } from "./fixtures/test-connector";
+import { LogCapture, createRequest, status } from "./support/requests";
+import { UpstreamClient, statusOf } from "../../../tools/test-support/upstream-client";
+
+type HealthClient = Client & {
+  check(req: { service: string }, cb: (e: ServiceError | null, r: { status: string }) => void): void;
+  watch(req: { service: string }): NodeJS.ReadableStream & { cancel(): void };
+};
+
+function healthClient(port: number): HealthClient {
+  const definition = loadPackageDefinition(loadSync(healthProtoPath, { enums: String })) as unknown as {
+    grpc: { health: { v1: { Health: new (address: string, creds: unknown) => HealthClient } } };
+  };
+  return new definition.grpc.health.v1.Health(`127.0.0.1:${port}`, credentials.createInsecure());
+}
+
+function check(client: HealthClient, service: string): Promise<string> {
+  return new Promise((resolve, reject) => client.check({ service }, (e, r) => (e ? reject(e) : resolve(r.status))));
+}
+
+async function startServer() {
+  const logs = new LogCapture();
+  const server = new ConnectorServer({
+    registry: new ConnectorRegistry([new TestConnector()]),
+    logDestination: logs,
+    processMetrics: false,
+  });
+  const { port, metricsPort } = await server.listen({ host: "127.0.0.1", port: 0, metricsPort: 0 });
+  return { server, port, metricsUrl: `http://127.0.0.1:${metricsPort}`, logs };
+}
+
+describe("health", () => {
+  it("is SERVING for the empty name and each connector service once listening; unknown services NOT_FOUND", async () => {
+    const { server, port } = await startServer();
+    const health = healthClient(port);
+    try {
+      expect(await check(health, "")).toBe("SERVING");
+      expect(await check(health, "flyteidl2.connector.AsyncConnectorService")).toBe("SERVING");
+      expect(await check(health, "flyteidl2.connector.ConnectorMetadataService")).toBe("SERVING");
+      await expect(check(health, "nope.Service")).rejects.toMatchObject({ code: status.NOT_FOUND });
+    } finally {
+      health.close();
+      await server.shutdown({ graceMs: 100 });
+    }
+  });
+
+  it("a watcher sees NOT_SERVING when shutdown starts, while a call in flight still finishes", async () => {
+    const { server, port, metricsUrl } = await startServer();
+    const health = healthClient(port);
+    const client = new UpstreamClient(`127.0.0.1:${port}`);
+    const seen: string[] = [];
+    const watch = health.watch({ service: "" });
+    watch.on("data", (r: { status: string }) => seen.push(r.status));
+    watch.on("error", () => {});
+    try {
+      await waitFor(() => seen.includes("SERVING"));
+      const slow = client.createTask(createRequest({ run: "drain", custom: { behavior: "slow", delayMs: 600 } }));
+      await waitFor(() => server.inFlight === 1);
+      const stopped = server.shutdown({ graceMs: 5000 });
+      await waitFor(() => seen.includes("NOT_SERVING"));
+      expect((await fetch(`${metricsUrl}/readyz`)).status).toBe(503);
+      // New calls are refused while draining...
+      expect(await statusOf(new UpstreamClient(`127.0.0.1:${port}`).listConnectors({ deadlineMs: 1000 }))).toBeDefined();
+      // ...and the one in flight is answered.
+      const response = await slow;
+      expect(response.resourceMeta.length).toBeGreaterThan(0);
+      await stopped;
+      expect(server.serving).toBe(false);
+    } finally {
+      watch.cancel();
+      health.close();
+      client.close();
+    }
+  });
+
+  it("a call still running when the grace period ends is cancelled, and shutdown completes", async () => {
+    const { server, port } = await startServer();
+    const client = new UpstreamClient(`127.0.0.1:${port}`);
+    try {
+      const hanging = statusOf(client.createTask(createRequest({ run: "hang", custom: { behavior: "hang" } }), { deadlineMs: 30_000 }));
+      await waitFor(() => server.inFlight === 1);
+      const started = Date.now();
+      await server.shutdown({ graceMs: 200 });
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect((await hanging)?.code).toBeDefined();
+      expect(server.inFlight).toBe(0);
+    } finally {
+      client.close();
+    }
+  });
+});
+
+describe("keepalive", () => {
+  it("accepts client keepalive pings during a call (no GOAWAY too_many_pings)", async () => {
+    const { server, port } = await startServer();
+    // The backend pings every 30 s; ping every 200 ms here to make any ping policy show within the call.
+    const client = new UpstreamClient(`127.0.0.1:${port}`, {
+      "grpc.keepalive_time_ms": 200,
+      "grpc.keepalive_timeout_ms": 1000,
+      "grpc.keepalive_permit_without_calls": 1,
+    });
+    try {
+      const response = await client.createTask(createRequest({ run: "pings", custom: { behavior: "slow", delayMs: 1500 } }));
+      expect(response.resourceMeta.length).toBeGreaterThan(0);
+      // The connection survived: a second call on the same channel succeeds.
+      expect((await client.listConnectors()).connectors).toHaveLength(1);
+    } finally {
+      client.close();
+      await server.shutdown({ graceMs: 100 });
+    }
+  });
+});
+
+async function waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
+  const start = Date.now();
+  while (!predicate()) {
+    if (Date.now() - start > timeoutMs) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
