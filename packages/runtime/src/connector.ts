@@ -33,6 +33,8 @@ export interface LogLink {
   /** Whether the link works now; defaults to true. */
   ready?: boolean;
   iconUri?: string;
+  /** How the UI shows it; default `external`. */
+  kind?: "external" | "dashboard" | "ide";
 }
 
 /** What `get` reports. */

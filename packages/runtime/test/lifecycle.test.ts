@@ -5,6 +5,7 @@
 import { credentials, loadPackageDefinition, type Client, type ServiceError } from "@grpc/grpc-js";
 import { protoPath as healthProtoPath } from "grpc-health-check";
 import { loadSync } from "@grpc/proto-loader";
+import path from "node:path";
 import { ConnectorRegistry, ConnectorServer } from "../src";
 import { TestConnector } from "./fixtures/test-connector";
 import { LogCapture, createRequest, status } from "./support/requests";
@@ -94,6 +95,37 @@ describe("health", () => {
       expect(server.inFlight).toBe(0);
     } finally {
       client.close();
+    }
+  });
+});
+
+describe("reflection", () => {
+  it("lists the connector services and serves their descriptors (grpc.reflection.v1)", async () => {
+    const { server, port } = await startServer();
+    const protoFile = path.join(path.dirname(require.resolve("@grpc/reflection/package.json")), "build/proto/grpc/reflection/v1/reflection.proto");
+    const pkg = loadPackageDefinition(loadSync(protoFile, { keepCase: true })) as unknown as {
+      grpc: { reflection: { v1: { ServerReflection: new (a: string, c: unknown) => Client & { ServerReflectionInfo(): NodeJS.ReadWriteStream & { end(): void; write(m: unknown): boolean } } } } };
+    };
+    const client = new pkg.grpc.reflection.v1.ServerReflection(`127.0.0.1:${port}`, credentials.createInsecure());
+    try {
+      const ask = (request: Record<string, unknown>) =>
+        new Promise<Record<string, any>>((resolve, reject) => {
+          const stream = client.ServerReflectionInfo();
+          stream.on("data", (m: Record<string, any>) => resolve(m));
+          stream.on("error", reject);
+          stream.write(request);
+          stream.end();
+        });
+      const listed = await ask({ list_services: "" });
+      const names = listed.list_services_response.service.map((s: { name: string }) => s.name);
+      expect(names).toEqual(expect.arrayContaining(["flyteidl2.connector.AsyncConnectorService", "flyteidl2.connector.ConnectorMetadataService"]));
+      const file = await ask({ file_containing_symbol: "flyteidl2.connector.AsyncConnectorService" });
+      const protos = file.file_descriptor_response.file_descriptor_proto as Buffer[];
+      expect(protos.length).toBeGreaterThan(0);
+      expect(Buffer.concat(protos).toString("latin1")).toContain("flyteidl2/connector/service.proto");
+    } finally {
+      client.close();
+      await server.shutdown({ graceMs: 100 });
     }
   });
 });

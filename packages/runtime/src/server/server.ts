@@ -1,6 +1,12 @@
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Server, ServerCredentials, type ChannelOptions } from "@grpc/grpc-js";
+import {
+  Server,
+  ServerCredentials,
+  type ChannelOptions,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
+} from "@grpc/grpc-js";
 import { HealthImplementation, type ServingStatus } from "grpc-health-check";
 import { ReflectionService } from "@grpc/reflection";
 import { loadFileDescriptorSetFromBuffer } from "@grpc/proto-loader";
@@ -52,6 +58,12 @@ export interface ListenOptions {
 const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 /** After the last call in flight is answered, how long shutdown waits before closing what is left. */
 const FLUSH_MS = 250;
+
+/** A service definition's name, from its first method's path ("/pkg.Service/Method"). */
+function serviceKey(service: ServiceDefinition): string {
+  const first = Object.values(service)[0] as { path: string };
+  return first.path.split("/")[1];
+}
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -121,12 +133,39 @@ export class ConnectorServer {
     this.health = new HealthImplementation(notServing);
     this.health.addToServer(this.#grpc);
 
-    if (options.reflection ?? true) {
-      const definition = loadFileDescriptorSetFromBuffer(Buffer.from(FILE_DESCRIPTOR_SET, "base64"));
-      new ReflectionService(definition, { services: [ASYNC_CONNECTOR_SERVICE, CONNECTOR_METADATA_SERVICE] }).addToServer(
-        this.#grpc,
-      );
-    }
+    if (options.reflection ?? true) this.#addLazyReflection();
+  }
+
+  /**
+   * Reflection, parsed on its first call: parsing the descriptors takes ~0.3 s of CPU, which would
+   * otherwise delay start-up (and the first health check) for a service few clients ever call. The
+   * services are registered at once with handlers that build the real ones when first used.
+   */
+  #addLazyReflection(): void {
+    let real: Map<string, UntypedServiceImplementation> | undefined;
+    const load = () => {
+      if (!real) {
+        const built = new Map<string, UntypedServiceImplementation>();
+        const definition = loadFileDescriptorSetFromBuffer(Buffer.from(FILE_DESCRIPTOR_SET, "base64"));
+        new ReflectionService(definition, { services: [ASYNC_CONNECTOR_SERVICE, CONNECTOR_METADATA_SERVICE] }).addToServer({
+          addService: (service: ServiceDefinition, impl: UntypedServiceImplementation) => built.set(serviceKey(service), impl),
+        } as unknown as Server);
+        real = built;
+      }
+      return real;
+    };
+    // An empty package definition costs nothing and yields the same service definitions.
+    new ReflectionService({}).addToServer({
+      addService: (service: ServiceDefinition, impl: UntypedServiceImplementation) => {
+        const key = serviceKey(service);
+        const lazy: UntypedServiceImplementation = {};
+        for (const method of Object.keys(impl)) {
+          lazy[method] = ((call: unknown, callback: unknown) =>
+            (load().get(key)![method] as (c: unknown, cb: unknown) => void)(call, callback)) as UntypedServiceImplementation[string];
+        }
+        this.#grpc.addService(service, lazy);
+      },
+    } as unknown as Server);
   }
 
   /** Calls in flight now. */

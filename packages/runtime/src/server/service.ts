@@ -30,7 +30,7 @@ import type {
   Resource as ResourceProto,
 } from "../gen/flyteidl2/connector/connector";
 import { Inputs } from "../gen/flyteidl2/task/common";
-import type { TaskLog } from "../gen/flyteidl2/core/execution";
+import { TaskLog_LinkType, type TaskLog } from "../gen/flyteidl2/core/execution";
 import type { Timestamp } from "../gen/google/protobuf/timestamp";
 import { CallSignal, logCallError, rejectMalformed, toGrpcError, type SurfaceCall } from "./call";
 import type { ConnectorMetrics, Operation } from "./metrics";
@@ -335,6 +335,12 @@ export function resourceToProto(resource: Resource): ResourceProto {
   };
 }
 
+const LINK_KINDS: Record<NonNullable<LogLink["kind"]>, TaskLog_LinkType> = {
+  external: TaskLog_LinkType.EXTERNAL,
+  dashboard: TaskLog_LinkType.DASHBOARD,
+  ide: TaskLog_LinkType.IDE,
+};
+
 function logLinkToProto(link: LogLink): TaskLog {
   return {
     name: link.name,
@@ -343,7 +349,7 @@ function logLinkToProto(link: LogLink): TaskLog {
     ttl: undefined,
     ShowWhilePending: false,
     HideOnceFinished: false,
-    linkType: 0,
+    linkType: LINK_KINDS[link.kind ?? "external"],
     ready: link.ready ?? true,
     iconUri: link.iconUri ?? "",
   };
