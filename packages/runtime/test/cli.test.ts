@@ -109,6 +109,57 @@ describe("flyte-connector CLI", () => {
   });
 });
 
+describe("flyte-connector serve --workers", () => {
+  it("shares the port between workers, aggregates their metrics in the primary, and exits 0 on SIGTERM", async () => {
+    const child = spawn(process.execPath, [bin, "serve", "--workers", "2", "--port", "0", "--prometheus-port", "0", "--host", "127.0.0.1", "--modules", fixture], {
+      cwd: runtimeDir,
+    });
+    try {
+      const lines = await readLines(child, (records) => records.filter((r) => r.msg === "ready").length === 2 && records.some((r) => r.msg === "cluster primary ready"));
+      const ready = lines.filter((r) => r.msg === "ready");
+      expect(new Set(ready.map((r) => r.pid)).size).toBe(2);
+      expect(new Set(ready.map((r) => r.port)).size).toBe(1);
+      const metricsPort = lines.find((r) => r.msg === "cluster primary ready")!.metricsPort as number;
+      const calls = 20;
+      for (let i = 0; i < calls; i++) {
+        // A fresh channel per call lets the cluster spread connections across workers.
+        const c = new UpstreamClient(`127.0.0.1:${ready[0].port}`, { "grpc.use_local_subchannel_pool": 1 });
+        await c.createTask(createRequest({ taskType: "cli_test_task", run: `workers-${i}` }));
+        c.close();
+      }
+      const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      const total = [...text.matchAll(/flyte_connector_requests_success_total\{[^}]*operation="create"[^}]*\} (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
+      expect(total).toBe(calls);
+      child.kill("SIGTERM");
+      const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+      expect(code).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  });
+});
+
+/** Collects JSON log lines until `done` says enough. */
+function readLines(child: ChildProcessWithoutNullStreams, done: (records: Array<Record<string, unknown>>) => boolean): Promise<Array<Record<string, unknown>>> {
+  return new Promise((resolve, reject) => {
+    let stdout = "";
+    const timer = setTimeout(() => reject(new Error(`not ready in time:\n${stdout}`)), 20_000);
+    child.stdout.on("data", (d) => {
+      stdout += d;
+      const records = stdout
+        .split("\n")
+        .slice(0, -1)
+        .filter((l) => l.startsWith("{"))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      if (done(records)) {
+        clearTimeout(timer);
+        resolve(records);
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`exited early (${code}):\n${stdout}`)));
+  });
+}
+
 /** Waits for the server's "ready" log line and returns its port. */
 function readyPort(child: ChildProcessWithoutNullStreams): Promise<{ port: number; stdout: string }> {
   return new Promise((resolve, reject) => {

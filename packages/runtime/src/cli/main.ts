@@ -135,7 +135,11 @@ async function serve(options: ServeOptions): Promise<void> {
     maxMessageBytes: Math.round(options.maxMessageMb * 1024 * 1024),
   });
   const logger = server.logger;
-  if (inWorker) AggregatorRegistry.setRegistries([server.metrics.registry]);
+  if (inWorker) {
+    // prom-client answers the primary's metrics requests only once an AggregatorRegistry exists here.
+    new AggregatorRegistry();
+    AggregatorRegistry.setRegistries([server.metrics.registry]);
+  }
   const { port, metricsPort } = await server.listen({
     host: options.host,
     port: options.port,
@@ -180,7 +184,8 @@ async function runPrimary(options: ServeOptions): Promise<void> {
     }
   });
   await new Promise<void>((resolve) => http.listen(options.prometheusPort, options.host, resolve));
-  logger.info({ workers: options.workers, metricsPort: options.prometheusPort }, "cluster primary ready");
+  const metricsPort = (http.address() as { port: number }).port;
+  logger.info({ workers: options.workers, metricsPort }, "cluster primary ready");
   installSignalHandlers(
     async () => {
       stopping = true;
