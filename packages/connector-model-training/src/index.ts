@@ -24,6 +24,7 @@ import { ModelTrainingConnector } from "./connector";
 
 export { ModelTrainingConnector, TASK_TYPE, type ModelTrainJobMeta, type ModelTrainingConnectorOptions } from "./connector";
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./http";
+export { ModelTrainTask, type ModelTrainTaskOptions } from "./task";
 export {
   InvalidSettingsError,
   MAX_EPOCHS,

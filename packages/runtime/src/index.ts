@@ -63,6 +63,7 @@ export {
   Float,
   FlyteDirectory,
   FlyteFile,
+  RawBinary,
   float,
   fromLiteral,
   guessLiteralType,
@@ -73,6 +74,29 @@ export {
   toLiteral,
 } from "./literals";
 export { ConnectorServer, type ConnectorServerOptions, type ListenOptions } from "./server/server";
+export {
+  TaskTemplate,
+  RUNTIME_VERSION,
+  type SerializationContext,
+  type TaskInterface,
+  type TaskTemplateOptions,
+} from "./task/template";
+export { types, interfaceToProto, type NativeOf, type NativeValues, type TypeShape, type TypeToken } from "./task/types";
+export {
+  AsyncConnectorExecutorMixin,
+  DEFAULT_POLL,
+  TaskAbortedError,
+  TaskFailedError,
+  createExecutionLogger,
+  executeTask,
+  pollDelays,
+  type ExecutableTask,
+  type ExecuteOptions,
+  type PollOptions,
+  type StopReason,
+  type TaskInputs,
+  type TaskOutputs,
+} from "./executor";
 export {
   CONNECTOR_PACKAGE_FIELD,
   discoverConnectorPackages,

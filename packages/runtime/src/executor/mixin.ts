@@ -1,0 +1,40 @@
+import type { NativeValues, TypeShape } from "../task/types";
+import type { TaskInterface, TaskTemplate } from "../task/template";
+import { executeTask, type ExecuteOptions } from "./execute";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type TemplateClass = abstract new (...args: any[]) => TaskTemplate<any, any>;
+
+type InputShape<T> = T extends { interface: TaskInterface<infer I, TypeShape> } ? I : TypeShape;
+type OutputShape<T> = T extends { interface: TaskInterface<TypeShape, infer O> } ? O : TypeShape;
+
+/** The native inputs of a task class instance, typed from its interface. */
+export type TaskInputs<T> = NativeValues<InputShape<T>>;
+/** The native outputs of a task class instance, typed from its interface. */
+export type TaskOutputs<T> = NativeValues<OutputShape<T>>;
+
+/**
+ * Gives a task class `execute(inputs, options)`: run the task's job through its connector locally (or
+ * against a running connector server with `{ endpoint }`), exactly as the Flyte backend would.
+ *
+ * @example
+ * ```ts
+ * class ModelTrainTask extends AsyncConnectorExecutorMixin(TaskTemplate) {
+ *   override readonly interface = { inputs: { epochs: types.int, dataset_uri: types.string }, outputs: { results: types.file } };
+ *   constructor(name: string, private readonly endpoint: string) { super({ name, taskType: "external_model_training" }); }
+ *   override customConfig() { return { endpoint: this.endpoint }; }
+ * }
+ * const { results } = await new ModelTrainTask("train", url).execute({ epochs: 3, dataset_uri: "gs://b/d.csv" });
+ * ```
+ */
+export function AsyncConnectorExecutorMixin<TBase extends TemplateClass>(Base: TBase) {
+  abstract class AsyncConnectorExecutor extends Base {
+    /** Runs the task: create → poll → outputs. Rejects with `TaskFailedError` or `TaskAbortedError`. */
+    // A generic `this` parameter (not the polymorphic `this` type, which TypeScript resolves too early in
+    // mixins) lets the call site's class decide the input and output types.
+    execute<T extends TaskTemplate<TypeShape, TypeShape>>(this: T, inputs: TaskInputs<T>, options: ExecuteOptions = {}): Promise<TaskOutputs<T>> {
+      return executeTask(this, inputs as Record<string, unknown>, options) as Promise<TaskOutputs<T>>;
+    }
+  }
+  return AsyncConnectorExecutor;
+}
