@@ -66,15 +66,20 @@ const children = services.map((s) => {
 });
 
 let stopping = false;
-function stop(code = 0) {
+/** `forward`: signal the children; false for Ctrl-C, which the terminal already sent the whole group. */
+function stop(code = 0, forward = true) {
   if (stopping) return;
   stopping = true;
-  for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
+  const signalChildren = () => {
+    for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
+  };
+  if (forward) signalChildren();
+  else setTimeout(signalChildren, 2_000).unref(); // a child that missed the Ctrl-C still stops
   setTimeout(() => process.exit(code), 10_000).unref();
   Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.on("exit", r)) : null))).then(() =>
     process.exit(code),
   );
 }
-process.on("SIGINT", () => stop(0));
+process.on("SIGINT", () => stop(0, false));
 process.on("SIGTERM", () => stop(0));
 if (children.length === 0) console.warn("[start] nothing to start");

@@ -99,19 +99,16 @@ export class ConnectorError extends Error {
     if (isAbortError(reason)) {
       return new ConnectorError(ErrorCode.Aborted, "the call was cancelled", { cause: reason });
     }
-    const message = reason instanceof Error ? reason.message : String(reason);
+    const ownMessage = (reason as { message?: unknown } | null)?.message;
+    const message = typeof ownMessage === "string" ? ownMessage : String(reason);
     return new ConnectorError(fallbackCode, message || "unknown error", { cause: reason });
   }
 }
 
 /** True for the errors `AbortSignal` produces (`AbortError`, `TimeoutError`) and for axios' cancel. */
 export function isAbortError(reason: unknown): boolean {
-  if (!(reason instanceof Error)) return false;
-  return (
-    reason.name === "AbortError" ||
-    reason.name === "TimeoutError" ||
-    reason.name === "CanceledError" ||
-    (reason as { code?: unknown }).code === "ERR_CANCELED" ||
-    (reason as { code?: unknown }).code === "ABORT_ERR"
-  );
+  // Duck-typed: a DOMException from another realm (a VM context, a worker) is not `instanceof Error` here.
+  if (reason === null || typeof reason !== "object") return false;
+  const { name, code } = reason as { name?: unknown; code?: unknown };
+  return name === "AbortError" || name === "TimeoutError" || name === "CanceledError" || code === "ERR_CANCELED" || code === "ABORT_ERR";
 }
