@@ -43,10 +43,11 @@ const SIMPLE = { NONE: 0, INTEGER: 1, FLOAT: 2, STRING: 3, BOOLEAN: 4, DATETIME:
  * A parameter type from a declared type string: a scalar name, `ARRAY<...>`, or `STRUCT<name TYPE, ...>`.
  */
 export function parseParameterType(text: string, path: string): QueryParameterType {
-  const t = text.trim().toUpperCase();
-  const array = /^ARRAY\s*<(.*)>$/s.exec(t);
+  // Keywords are case-insensitive; STRUCT field names keep their case.
+  const t = text.trim();
+  const array = /^ARRAY\s*<(.*)>$/is.exec(t);
   if (array) return { type: "ARRAY", arrayType: parseParameterType(array[1], path) };
-  const struct = /^STRUCT\s*<(.*)>$/s.exec(t);
+  const struct = /^STRUCT\s*<(.*)>$/is.exec(t);
   if (struct) {
     return {
       type: "STRUCT",
@@ -57,7 +58,8 @@ export function parseParameterType(text: string, path: string): QueryParameterTy
       }),
     };
   }
-  const scalar = t === "INTEGER" ? "INT64" : t === "FLOAT" ? "FLOAT64" : t === "BOOLEAN" ? "BOOL" : t;
+  const upper = t.toUpperCase();
+  const scalar = upper === "INTEGER" ? "INT64" : upper === "FLOAT" ? "FLOAT64" : upper === "BOOLEAN" ? "BOOL" : upper;
   if (!SCALAR_TYPES.has(scalar)) throw ConnectorError.badRequest(`${path}: unknown BigQuery type "${text}"`);
   return { type: scalar };
 }
