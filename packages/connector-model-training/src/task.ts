@@ -9,7 +9,7 @@ export interface ModelTrainTaskOptions {
   /** Attempts after the first on RETRYABLE_FAILED. Default 0. */
   retries?: number;
   /** Whole-task timeout in ms. */
-  timeoutMs?: number;
+  timeout?: number;
 }
 
 /**
@@ -37,7 +37,7 @@ export class ModelTrainTask extends AsyncConnectorExecutorMixin(TaskTemplate) {
       name,
       taskType: TASK_TYPE,
       retries: options.retries,
-      timeoutMs: options.timeoutMs,
+      timeout: options.timeout,
       secrets: options.apiKeyEnv ? { api_key: options.apiKeyEnv } : {},
     });
   }

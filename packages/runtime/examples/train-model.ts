@@ -50,7 +50,8 @@ export class InMemoryTrainingConnector extends AsyncConnector<TrainJobMeta> {
     if (typeof endpoint !== "string") throw ConnectorError.badRequest("custom.endpoint is required");
     const epochs = Number(inputs.epochs);
     // The idempotency key is the job id: a repeated create finds the same job.
-    if (!this.#jobs.has(idempotencyKey)) this.#jobs.set(idempotencyKey, { epochs, startedAt: Date.now(), cancelled: false });
+    if (!this.#jobs.has(idempotencyKey))
+      this.#jobs.set(idempotencyKey, { epochs, startedAt: Date.now(), cancelled: false });
     return { job_id: idempotencyKey, endpoint };
   }
 
@@ -60,8 +61,13 @@ export class InMemoryTrainingConnector extends AsyncConnector<TrainJobMeta> {
     if (job.cancelled) return { phase: Phase.ABORTED };
     const epoch = Math.floor((Date.now() - job.startedAt) / this.epochMs);
     const logLinks = [{ name: "training-dashboard", uri: `${meta.endpoint}/${meta.job_id}` }];
-    if (epoch < job.epochs) return { phase: Phase.RUNNING, message: `epoch ${epoch}/${job.epochs}`, logLinks };
-    return { phase: Phase.SUCCEEDED, outputs: { results: new FlyteFile(`file:///tmp/models/${meta.job_id}.bin`) }, logLinks };
+    if (epoch < job.epochs)
+      return { phase: Phase.RUNNING, message: `epoch ${epoch}/${job.epochs}`, logLinks };
+    return {
+      phase: Phase.SUCCEEDED,
+      outputs: { results: new FlyteFile(`file:///tmp/models/${meta.job_id}.bin`) },
+      logLinks,
+    };
   }
 
   async delete(meta: TrainJobMeta): Promise<void> {

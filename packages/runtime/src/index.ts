@@ -87,6 +87,7 @@ export {
   DEFAULT_POLL,
   TaskAbortedError,
   TaskFailedError,
+  TaskTimeoutError,
   createExecutionLogger,
   executeTask,
   pollDelays,

@@ -2,6 +2,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { inspect } from "node:util";
 import {
   ConnectorError,
   ConnectorRegistry,
@@ -144,7 +145,7 @@ describe("SecretStore", () => {
   it("never prints its values", () => {
     const store = new SecretStore({ api_key: "s3cr3t-value" });
     expect(JSON.stringify({ store })).not.toContain("s3cr3t");
-    expect(require("node:util").inspect(store)).not.toContain("s3cr3t");
+    expect(inspect(store)).not.toContain("s3cr3t");
     expect(store.values()).toEqual(["s3cr3t-value"]);
   });
 });

@@ -1,253 +1,324 @@
 import { randomUUID } from "node:crypto";
-import pino, { type Logger } from "pino";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Logger } from "pino";
 import { ConnectorError, ErrorCode } from "../errors";
-import { nativeToInputs, outputsToNative } from "../literals";
-import { TaskExecutionPhase, isTerminal, phaseName } from "../phase";
+import type { Resource, TaskExecutionMetadata } from "../gen/flyteidl2/connector/connector";
+import type { TaskTemplate as TaskTemplateProto } from "../gen/flyteidl2/core/tasks";
+import { Inputs } from "../gen/flyteidl2/task/common";
+import { inputsToNative, nativeToInputs, outputsToNative } from "../literals";
+import { TaskExecutionPhase, isTerminal } from "../phase";
 import { defaultRegistry, type ConnectorRegistry } from "../registry";
 import type { SecretSourceOptions } from "../secrets";
-import type { TaskExecutionMetadata } from "../gen/flyteidl2/connector/connector";
-import type { TaskTemplate as TaskTemplateProto } from "../gen/flyteidl2/core/tasks";
-import { GrpcBackend, InProcessBackend, type CallLimits, type ExecutionBackend, type JobRequest } from "./backends";
-import { pollDelays, type PollOptions } from "./backoff";
-import { TaskAbortedError, TaskFailedError, type StopReason } from "./errors";
+import type { CallLimits, ExecutionBackend, JobRequest } from "./backend";
+import { pollDelays, resolvePollOptions, type PollOptions } from "./backoff";
+import { TaskAbortedError, TaskFailedError, TaskTimeoutError, type StopReason } from "./errors";
+import { GrpcBackend } from "./grpc-backend";
+import { InProcessBackend } from "./in-process-backend";
+import { Progress, createExecutionLogger } from "./progress";
 
 export interface ExecuteOptions {
-  /** Where to find the connector in process. Default `defaultRegistry`. Ignored with `endpoint`. */
+  /** Where to find the connector, in process. Default `defaultRegistry`. Unused with `endpoint`. */
   registry?: ConnectorRegistry;
-  /** Drive a running `flyte-connector serve` at this address (`host:port`) over gRPC instead. */
+  /** Drive a running `flyte-connector serve` at this `host:port` over gRPC instead of running in process. Default none. */
   endpoint?: string;
-  /** Secret values by name, on top of those the template maps from environment variables. */
+  /** Secret values by name, on top of (and overriding) those the template maps from environment variables. */
   secrets?: Record<string, string>;
-  /** Where secrets come from besides these (environment prefix, mounted folder), in process. */
+  /** In process only: where the connector's `SecretStore` looks past the given secrets. Default the server's (`FLYTE_SECRET_*`, `/etc/secrets`). */
   secretSources?: SecretSourceOptions;
-  /** Stops the execution: the job is deleted and `execute` rejects with `TaskAbortedError`. */
+  /** Stops the execution: the job is deleted and `execute` rejects with `TaskAbortedError` (reason "aborted"). */
   signal?: AbortSignal;
-  /** Whole-execution timeout in ms (default: the task's `timeoutMs`, else none). */
-  timeoutMs?: number;
-  /** Poll spacing; default 1 s growing ×1.5 to 10 s. */
+  /**
+   * Whole-execution timeout in ms, retries included: the job is deleted and `execute` rejects with
+   * `TaskTimeoutError`. Default: the task's `timeout`, else none.
+   */
+  timeout?: number;
+  /** Poll spacing. Default 1 s, growing ×1.5 up to 10 s. */
   poll?: PollOptions;
-  /** Deadline of each connector call, in ms. Default 10000, the backend's. */
+  /** The deadline of each create/get/delete call, in ms. Default 10000, the backend's. */
   callTimeoutMs?: number;
-  /** Consecutive failed polls tolerated before giving up, as the backend does. Default 5. */
+  /** Consecutive failed polls (unavailable or retryable errors) after which `execute` gives up, as the backend does. Default 5. */
   maxPollFailures?: number;
-  /** Where progress goes. Default: readable lines on a TTY stderr, JSON otherwise. */
+  /** Where progress goes. Default `createExecutionLogger()`: readable lines on a terminal, JSON otherwise, on stderr. */
   logger?: Logger;
-  /** Delete the job on Ctrl-C before the process exits. Default: true when stdin is a TTY. */
+  /**
+   * While the execution runs, Ctrl-C (SIGINT) deletes the job, rejects with `TaskAbortedError` (reason
+   * "interrupted"), then re-raises SIGINT so the process ends as it would have. A second Ctrl-C exits at
+   * once. Default: true when stdin is a terminal (someone is there to press Ctrl-C), false otherwise.
+   */
   handleSignals?: boolean;
-  /** The output prefix the connector sees. Default `file:///tmp/flyte-local/<run>`. */
+  /** The output prefix the connector sees. Default `file://<tmpdir>/flyte-local/<run>`. */
   outputPrefix?: string;
 }
 
-/** What the executor needs of a task: the template's own shape, not the class. */
+/** What the executor needs of a task; `TaskTemplate` has it. */
 export interface ExecutableTask {
   readonly name: string;
-  readonly taskType: string;
-  readonly taskTypeVersion: number;
   readonly retries: number;
   readonly timeoutMs: number | undefined;
   readonly secrets: Readonly<Record<string, string>>;
   toProto(): TaskTemplateProto;
 }
 
-/** Progress lines for people: `+1.2s model_train RUNNING: epoch 1/3`. */
-export function createExecutionLogger(stream: NodeJS.WriteStream = process.stderr): Logger {
-  if (!stream.isTTY) return pino({ base: undefined }, stream);
-  const started = Date.now();
-  return pino(
-    { base: undefined },
-    {
-      write(line: string) {
-        const { msg, level: _level, time: _time, ...fields } = JSON.parse(line) as Record<string, unknown>;
-        const elapsed = `+${((Date.now() - started) / 1000).toFixed(1)}s`;
-        const extra = Object.entries(fields)
-          .filter(([k]) => k !== "task")
-          .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
-          .join(" ");
-        stream.write(`${elapsed.padStart(7)} ${String(fields.task ?? "")} ${String(msg)}${extra ? `  ${extra}` : ""}\n`);
-      },
-    },
-  );
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
-/** Resolves the template's `secrets` mapping (secret name → environment variable) plus explicit values. */
-function resolveSecrets(task: ExecutableTask, proto: TaskTemplateProto, explicit: Record<string, string> = {}): Record<string, string> {
-  const mapping = { ...((proto.custom?.secrets as Record<string, unknown> | undefined) ?? {}), ...task.secrets };
-  const resolved: Record<string, string> = {};
-  for (const [name, envVar] of Object.entries(mapping)) {
-    const value = typeof envVar === "string" ? process.env[envVar] : undefined;
-    if (value !== undefined) resolved[name] = value;
-  }
-  return { ...resolved, ...explicit };
-}
+const DEFAULT_CALL_TIMEOUT_MS = 10_000;
+const DEFAULT_MAX_POLL_FAILURES = 5;
 
 /**
- * Runs a task's job through a connector exactly as the Flyte backend would: create → poll get (with
- * backoff) → outputs; RETRYABLE_FAILED → delete and a new attempt; abort, timeout or Ctrl-C → delete once.
+ * Runs a task's job through its connector as the Flyte backend would: create → poll get with backoff →
+ * outputs. RETRYABLE_FAILED deletes the job and starts a new attempt (up to the task's `retries`); abort,
+ * timeout or Ctrl-C delete the job once. Resolves to the native outputs; rejects with `TaskFailedError`,
+ * `TaskAbortedError` / `TaskTimeoutError`, or the `ConnectorError` of a call that failed.
  */
 export async function executeTask(
   task: ExecutableTask,
   inputs: Record<string, unknown>,
   options: ExecuteOptions = {},
 ): Promise<Record<string, unknown>> {
-  const logger = (options.logger ?? createExecutionLogger()).child({ task: task.name });
+  const callTimeoutMs = positive(options.callTimeoutMs, DEFAULT_CALL_TIMEOUT_MS, "callTimeoutMs");
+  const maxPollFailures = positive(options.maxPollFailures, DEFAULT_MAX_POLL_FAILURES, "maxPollFailures");
+  const timeoutMs = options.timeout === undefined ? task.timeoutMs : positive(options.timeout, 0, "timeout");
+  const poll = resolvePollOptions(options.poll);
   const proto = task.toProto();
   const category = { name: proto.type, version: proto.taskTypeVersion };
-  // Checked before anything is created: wrong or missing inputs name the input.
-  const wireInputs = nativeToInputs(inputs, proto.interface);
+  const registry = options.registry ?? defaultRegistry;
+  if (!options.endpoint) registry.get(category); // a not-found error listing what is registered
+  // Before anything is created: wrong or missing inputs fail here, naming the input.
+  const wireInputs = throughTheWire(inputs, proto);
+  const logger = (options.logger ?? createExecutionLogger()).child({ task: task.name });
+  const { secrets, unset } = resolveSecrets(proto, task.secrets, options.secrets);
+  const progress = new Progress(logger, Object.values(secrets));
+  for (const [secret, env] of unset)
+    progress.warn({ secret, env }, "secret not set in the environment; the connector may reject the task");
+  const run = `local-${randomUUID().replace(/-/g, "").slice(0, 12)}`;
+  const outputPrefix = options.outputPrefix ?? pathToFileURL(path.join(tmpdir(), "flyte-local", run)).href;
+  const job: JobRequest = { category, outputPrefix, secrets };
   const backend: ExecutionBackend = options.endpoint
     ? new GrpcBackend(options.endpoint)
-    : new InProcessBackend(options.registry ?? defaultRegistry, logger, options.secretSources);
-  if (!options.endpoint) (options.registry ?? defaultRegistry).get(category); // fail fast, listing what is registered
-  const secrets = resolveSecrets(task, proto, options.secrets);
-  const job: JobRequest = { category, secrets };
-  const run = `local-${randomUUID().slice(0, 8)}`;
-  const callTimeoutMs = options.callTimeoutMs ?? 10_000;
-  const maxPollFailures = options.maxPollFailures ?? 5;
+    : new InProcessBackend(registry, logger, options.secretSources);
 
-  // One controller for the whole execution: the caller's signal, the timeout, and Ctrl-C all stop it.
+  // One controller for the whole execution: the caller's signal, the timeout and Ctrl-C all stop it.
   const stop = new AbortController();
   let stopReason: StopReason | undefined;
   const halt = (reason: StopReason) => {
-    if (!stop.signal.aborted) {
-      stopReason = reason;
-      stop.abort(new DOMException(`execution ${reason}`, "AbortError"));
-    }
+    if (stop.signal.aborted) return;
+    stopReason = reason;
+    stop.abort(new DOMException(`execution ${reason}`, "AbortError"));
   };
   const onCallerAbort = () => halt("aborted");
   if (options.signal?.aborted) halt("aborted");
   options.signal?.addEventListener("abort", onCallerAbort, { once: true });
-  const timeoutMs = options.timeoutMs ?? task.timeoutMs;
   const timer = timeoutMs === undefined ? undefined : setTimeout(() => halt("timeout"), timeoutMs);
   const handleSignals = options.handleSignals ?? Boolean(process.stdin.isTTY);
-  const onSigint = () => halt("interrupted");
+  const onSigint = () => {
+    progress.warn({}, "interrupted: deleting the job (Ctrl-C again exits now)");
+    halt("interrupted");
+  };
   if (handleSignals) process.once("SIGINT", onSigint);
 
-  const limits = (): CallLimits => ({
-    signal: AbortSignal.any([stop.signal, AbortSignal.timeout(callTimeoutMs)]),
-    deadline: Date.now() + callTimeoutMs,
-  });
+  // Per call: the call's own deadline, and the execution's stop unless the call must run to the end.
+  const limits = (stoppable = true): CallLimits => {
+    const deadline = AbortSignal.timeout(callTimeoutMs);
+    return {
+      signal: stoppable ? AbortSignal.any([stop.signal, deadline]) : deadline,
+      deadline: Date.now() + callTimeoutMs,
+    };
+  };
+  const throwIfStopped = () => {
+    if (stop.signal.aborted) throw stop.signal.reason;
+  };
 
-  let resourceMeta: Uint8Array | undefined;
-  const started = Date.now();
+  let live: Uint8Array | undefined; // the resource meta of a job that may still be running
   try {
     for (let attempt = 0; ; attempt++) {
-      const metadata = executionMetadata(proto, run, attempt);
-      resourceMeta = await backend.create(
-        { template: proto, inputs: wireInputs, outputPrefix: options.outputPrefix ?? `file:///tmp/flyte-local/${run}`, taskExecutionMetadata: metadata, secrets },
-        limits(),
+      throwIfStopped();
+      const taskExecutionMetadata = executionMetadata(proto, run, attempt);
+      // Not stoppable: a create cut short may still start a job that nothing could then delete. Waiting
+      // for it (at most the call deadline) lets the delete below find it.
+      live = await backend.create(
+        { template: proto, inputs: wireInputs, outputPrefix, taskExecutionMetadata, secrets },
+        limits(false),
       );
-      logger.info({ attempt: attempt + 1 }, "created");
-      const resource = await pollUntilTerminal(backend, resourceMeta, job, { logger, stop: stop.signal, limits, poll: options.poll, maxPollFailures });
-      if (resource.phase === TaskExecutionPhase.SUCCEEDED) {
-        const outputs = outputsToNative(resource.outputs, proto.interface);
-        logger.info({ seconds: Number(((Date.now() - started) / 1000).toFixed(2)) }, "succeeded");
-        return outputs;
-      }
+      progress.created(attempt + 1);
+      throwIfStopped();
+      const resource = await pollUntilTerminal(backend, live, job, {
+        progress,
+        stop: stop.signal,
+        limits,
+        poll,
+        maxPollFailures,
+      });
+      const meta = live;
+      live = undefined;
+      if (resource.phase === TaskExecutionPhase.SUCCEEDED)
+        return outputsToNative(resource.outputs, proto.interface);
       if (resource.phase === TaskExecutionPhase.RETRYABLE_FAILED && attempt < task.retries) {
-        logger.warn({ attempt: attempt + 1, message: resource.message }, "retryable failure: deleting and retrying");
-        await backend.delete(resourceMeta, job, limits());
-        resourceMeta = undefined;
+        progress.warn(
+          { attempt: attempt + 1, message: progress.scrub(resource.message) || undefined },
+          "retrying",
+        );
+        // As the backend does before a new attempt; a failure here must not cost the retry.
+        await deleteJob(backend, meta, job, limits(false), progress);
         continue;
       }
-      throw new TaskFailedError(task.name, resource.phase, resource.message, attempt + 1);
+      throw new TaskFailedError(task.name, resource.phase, progress.scrub(resource.message), attempt + 1);
     }
   } catch (error) {
-    if (stopReason) {
-      const deleted = resourceMeta ? await deleteOnce(backend, resourceMeta, job, callTimeoutMs, logger) : true;
-      throw new TaskAbortedError(task.name, stopReason, deleted, { cause: error });
-    }
+    // A job left running (stopped, or given up on) is deleted once; finished jobs are left alone.
+    const deleted = live ? await deleteJob(backend, live, job, limits(false), progress) : true;
+    if (stopReason === "timeout")
+      throw new TaskTimeoutError(task.name, deleted, timeoutMs!, { cause: error });
+    if (stopReason)
+      throw new TaskAbortedError(task.name, stopReason, deleted, {
+        cause: stopReason === "aborted" ? (options.signal?.reason ?? error) : error,
+      });
     throw error;
   } finally {
     if (timer) clearTimeout(timer);
     options.signal?.removeEventListener("abort", onCallerAbort);
     if (handleSignals) process.removeListener("SIGINT", onSigint);
     backend.close();
-    // Ctrl-C was ours to handle only until the job was deleted; now let it end the process as usual.
+    // Ctrl-C was ours only until the job was deleted; now it ends the process as it would have.
     if (stopReason === "interrupted") process.kill(process.pid, "SIGINT");
   }
 }
 
-async function deleteOnce(backend: ExecutionBackend, resourceMeta: Uint8Array, job: JobRequest, timeoutMs: number, logger: Logger): Promise<boolean> {
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!(Number.isFinite(value) && value > 0))
+    throw new RangeError(`execute option ${name} must be a positive number, got ${value}`);
+  return value;
+}
+
+/** The inputs as the server would hand them to the connector: literals, protobuf bytes, and back. */
+function throughTheWire(inputs: Record<string, unknown>, proto: TaskTemplateProto): Inputs {
+  const wire = Inputs.decode(Inputs.encode(nativeToInputs(inputs, proto.interface)).finish());
+  inputsToNative(wire, proto.interface);
+  return wire;
+}
+
+/**
+ * `custom.secrets` (secret name → environment variable, which `TaskTemplate`'s `secrets` option fills)
+ * read from the environment, then the explicit values on top.
+ */
+function resolveSecrets(
+  proto: TaskTemplateProto,
+  templateSecrets: Readonly<Record<string, string>>,
+  explicit: Record<string, string> = {},
+): { secrets: Record<string, string>; unset: Array<[name: string, envVar: string]> } {
+  const custom = proto.custom?.secrets;
+  const mapping: Record<string, unknown> = {
+    ...templateSecrets,
+    ...(custom && typeof custom === "object" ? custom : {}),
+  };
+  const resolved: Record<string, string> = {};
+  const unset: Array<[string, string]> = [];
+  for (const [name, envVar] of Object.entries(mapping)) {
+    if (typeof envVar !== "string" || Object.hasOwn(explicit, name)) continue;
+    const value = process.env[envVar];
+    if (value) resolved[name] = value;
+    else unset.push([name, envVar]);
+  }
+  return { secrets: { ...resolved, ...explicit }, unset };
+}
+
+async function deleteJob(
+  backend: ExecutionBackend,
+  meta: Uint8Array,
+  job: JobRequest,
+  limits: CallLimits,
+  progress: Progress,
+): Promise<boolean> {
+  progress.info({}, "deleting the job");
   try {
-    await backend.delete(resourceMeta, job, { signal: AbortSignal.timeout(timeoutMs), deadline: Date.now() + timeoutMs });
-    logger.info("job deleted");
+    await backend.delete(meta, job, limits);
+    progress.info({}, "job deleted");
     return true;
   } catch (error) {
-    logger.error({ err: error }, "could not delete the job");
+    progress.error(
+      { message: progress.scrub(ConnectorError.from(error).message) },
+      "could not delete the job",
+    );
     return false;
   }
 }
 
 interface PollContext {
-  logger: Logger;
+  progress: Progress;
   stop: AbortSignal;
   limits: () => CallLimits;
   poll?: PollOptions;
   maxPollFailures: number;
 }
 
-async function pollUntilTerminal(backend: ExecutionBackend, resourceMeta: Uint8Array, job: JobRequest, ctx: PollContext) {
+/** Polls until a terminal phase. The first poll comes right after create, as the backend's does. */
+async function pollUntilTerminal(
+  backend: ExecutionBackend,
+  meta: Uint8Array,
+  job: JobRequest,
+  ctx: PollContext,
+): Promise<Resource> {
   const delays = pollDelays(ctx.poll);
-  const seenLinks = new Set<string>();
-  let lastPhase: TaskExecutionPhase | undefined;
-  let lastMessage: string | undefined;
   let failures = 0;
-  // The first poll comes right after create, as the backend's does; then the pauses grow.
   for (let first = true; ; first = false) {
     if (!first) await sleep(delays.next().value, ctx.stop);
-    let resource;
+    let resource: Resource;
     try {
-      resource = await backend.get(resourceMeta, job, ctx.limits());
+      resource = await backend.get(meta, job, ctx.limits());
       failures = 0;
     } catch (error) {
-      if (ctx.stop.aborted) throw error;
+      if (ctx.stop.aborted) throw ctx.stop.reason;
       const e = ConnectorError.from(error);
-      // Like the backend: tolerate a few failed polls, but a bad request will not get better.
-      if (e.code === ErrorCode.BadRequest || e.code === ErrorCode.NotFound || ++failures > ctx.maxPollFailures) throw e;
-      ctx.logger.warn({ failures, error: e.message }, "poll failed; trying again");
+      // Transient trouble gets more polls, as the backend allows; anything else will not get better.
+      if (!(e.retryable || e.code === ErrorCode.Unavailable)) throw e;
+      if (++failures >= ctx.maxPollFailures) {
+        throw new ConnectorError(
+          e.code,
+          `gave up after ${failures} failed polls in a row; the last: ${e.message}`,
+          { cause: e, retryable: false },
+        );
+      }
+      ctx.progress.warn({ failures, message: ctx.progress.scrub(e.message) }, "poll failed");
       continue;
     }
-    if (resource.phase !== lastPhase || resource.message !== lastMessage) {
-      ctx.logger.info({ message: resource.message || undefined }, phaseName(resource.phase));
-      lastPhase = resource.phase;
-      lastMessage = resource.message;
-    }
-    for (const link of resource.logLinks) {
-      if (seenLinks.has(link.uri)) continue;
-      seenLinks.add(link.uri);
-      ctx.logger.info({ uri: link.uri }, `log link: ${link.name}`);
-    }
+    ctx.progress.resource(resource);
     if (isTerminal(resource.phase)) return resource;
   }
 }
 
-/** The task execution id the backend would send, for one local run and attempt. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * The task execution id the backend would send for this local run and attempt: the template's project
+ * and domain ("local"/"development" unless set), a run name random per `execute()`, the task name as node
+ * id. `idempotencyKeyFor` hashes it, so each attempt gets its own stable key.
+ */
 function executionMetadata(proto: TaskTemplateProto, run: string, attempt: number): TaskExecutionMetadata {
+  const project = proto.id?.project || "local";
+  const domain = proto.id?.domain || "development";
   return {
     taskExecutionId: {
       taskId: proto.id,
       nodeExecutionId: {
-        nodeId: proto.id?.name ?? "n0",
-        executionId: { project: proto.id?.project ?? "local", domain: proto.id?.domain ?? "development", name: run, org: "" },
+        nodeId: proto.id?.name || "n0",
+        executionId: { org: "", project, domain, name: run },
       },
       retryAttempt: attempt,
     },
-    namespace: `${proto.id?.project ?? "local"}-${proto.id?.domain ?? "development"}`,
+    namespace: `${project}-${domain}`,
     labels: {},
     annotations: {},
     k8sServiceAccount: "",

@@ -1,4 +1,5 @@
 export { AsyncConnectorExecutorMixin, type TaskInputs, type TaskOutputs } from "./mixin";
-export { executeTask, createExecutionLogger, type ExecuteOptions, type ExecutableTask } from "./execute";
-export { TaskAbortedError, TaskFailedError, type StopReason } from "./errors";
-export { pollDelays, DEFAULT_POLL, type PollOptions } from "./backoff";
+export { executeTask, type ExecuteOptions, type ExecutableTask } from "./execute";
+export { createExecutionLogger } from "./progress";
+export { TaskAbortedError, TaskFailedError, TaskTimeoutError, type StopReason } from "./errors";
+export { DEFAULT_POLL, pollDelays, type PollOptions } from "./backoff";

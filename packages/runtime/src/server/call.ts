@@ -21,6 +21,8 @@ const STATUS_OF: Record<ErrorCode, GrpcStatus> = {
 };
 
 const MAX_MESSAGE_LENGTH = 1000;
+/** A cancel this close to the deadline is grpc-js's own deadline timer (timers round; loaded hosts lag). */
+const DEADLINE_SLACK_MS = 100;
 
 export interface GrpcError {
   code: GrpcStatus;
@@ -60,7 +62,7 @@ export class CallSignal {
     this.deadline = Number.isFinite(at) ? at : undefined;
     call.on("cancelled", () => {
       // grpc-js also reports its own deadline timer as "cancelled"; tell the two apart by the clock.
-      if (this.deadline !== undefined && Date.now() >= this.deadline - 5) this.#expire();
+      if (this.deadline !== undefined && Date.now() >= this.deadline - DEADLINE_SLACK_MS) this.#expire();
       else this.#abort(new DOMException("the client cancelled the call", "AbortError"));
     });
     if (Number.isFinite(at)) {

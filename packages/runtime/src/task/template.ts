@@ -6,9 +6,11 @@ import {
   TaskTemplate as TaskTemplateMessage,
   type TaskTemplate as TaskTemplateProto,
 } from "../gen/flyteidl2/core/tasks";
+import { Duration } from "../literals";
 import { interfaceToProto, type TypeShape } from "./types";
 
 /** The version of this package, written into every template's `metadata.runtime`. */
+// A require, not an import: package.json sits outside `rootDir`, and the path holds from src/ and dist/ alike.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const RUNTIME_VERSION: string = (require("../../package.json") as { version: string }).version;
 
@@ -26,22 +28,33 @@ export interface SerializationContext {
 }
 
 export interface TaskTemplateOptions<I extends TypeShape = TypeShape, O extends TypeShape = TypeShape> {
+  /** The task's name: the template id's name, and the node id of local executions. */
   name: string;
   /** The task type a connector serves, e.g. `external_model_training`. */
   taskType: string;
-  /** Default 0. */
+  /** The task type's version. Default 0. */
   taskTypeVersion?: number;
-  /** Default: no inputs, no outputs. Subclasses may instead declare an `interface` field (typed execute). */
+  /**
+   * Inputs and outputs. Default: none. Passing it here works at run time; to have `execute()` type-check
+   * inputs and outputs, declare it as a field instead (see `TaskTemplate`).
+   */
   interface?: TaskInterface<I, O>;
   /** Attempts after the first, on RETRYABLE_FAILED. Default 0. */
   retries?: number;
-  /** Whole-task timeout in ms; default none. */
+  /** Task timeout: milliseconds or a `Duration`. Default none. The local executor applies it to the whole run. */
+  timeout?: number | Duration;
+  /** @deprecated Use `timeout`; kept while callers move over. Ignored when `timeout` is set. */
   timeoutMs?: number;
-  /** Secret name → environment variable that holds it locally (the seed's `custom.secrets`). */
+  /**
+   * Secret name → environment variable holding it on the machine that runs `execute()`, as the seed's
+   * `custom.secrets`. Written to `custom.secrets` unless `customConfig()` sets that key. Default none.
+   */
   secrets?: Record<string, string>;
-  /** Defaults for `toProto()`: project "local", domain "development", version "local". */
+  /** The template id's project in `toProto()`. Default "local". */
   project?: string;
+  /** The template id's domain in `toProto()`. Default "development". */
   domain?: string;
+  /** The template id's version in `toProto()`. Default "local". */
   version?: string;
 }
 
@@ -50,7 +63,8 @@ export interface TaskTemplateOptions<I extends TypeShape = TypeShape, O extends 
  * it and override `customConfig()` and/or `sql()`; `toProto()` builds the flyteidl2 TaskTemplate the
  * backend would send.
  *
- * Declare the interface as a field to get compile-time checked `execute()` inputs and outputs:
+ * TypeScript cannot infer a class's types from what its constructor passes to `super()`, so to get
+ * compile-time checked `execute()` inputs and outputs declare the interface as a field:
  *
  * ```ts
  * class ModelTrainTask extends AsyncConnectorExecutorMixin(TaskTemplate) {
@@ -66,23 +80,38 @@ export class TaskTemplate<I extends TypeShape = TypeShape, O extends TypeShape =
   readonly taskTypeVersion: number;
   readonly interface: TaskInterface<I, O>;
   readonly retries: number;
+  /** The task's timeout in milliseconds, or undefined for none. */
   readonly timeoutMs: number | undefined;
   readonly secrets: Readonly<Record<string, string>>;
+  /** The serialisation context `toProto()` uses for what its argument leaves out. */
   readonly defaults: SerializationContext;
 
   constructor(options: TaskTemplateOptions<I, O>) {
     if (!options?.name) throw ConnectorError.badRequest("a task needs a name");
     if (!options.taskType) throw ConnectorError.badRequest(`task "${options.name}" needs a taskType`);
     const retries = options.retries ?? 0;
-    if (!Number.isInteger(retries) || retries < 0) throw ConnectorError.badRequest(`task "${options.name}": retries must be a non-negative integer`);
+    if (!Number.isInteger(retries) || retries < 0) {
+      throw ConnectorError.badRequest(`task "${options.name}": retries must be a non-negative integer`);
+    }
+    const timeout = options.timeout ?? options.timeoutMs;
+    const timeoutMs = timeout instanceof Duration ? timeout.toMillis() : timeout;
+    if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
+      throw ConnectorError.badRequest(
+        `task "${options.name}": timeout must be a positive number of milliseconds or a Duration`,
+      );
+    }
     this.name = options.name;
     this.taskType = options.taskType;
     this.taskTypeVersion = options.taskTypeVersion ?? 0;
     this.interface = options.interface ?? ({ inputs: {}, outputs: {} } as TaskInterface<I, O>);
     this.retries = retries;
-    this.timeoutMs = options.timeoutMs;
+    this.timeoutMs = timeoutMs;
     this.secrets = { ...options.secrets };
-    this.defaults = { project: options.project ?? "local", domain: options.domain ?? "development", version: options.version ?? "local" };
+    this.defaults = {
+      project: options.project ?? "local",
+      domain: options.domain ?? "development",
+      version: options.version ?? "local",
+    };
   }
 
   /** The task's custom config (`template.custom`). Default: none. */
@@ -99,21 +128,34 @@ export class TaskTemplate<I extends TypeShape = TypeShape, O extends TypeShape =
   toProto(ctx: Partial<SerializationContext> = {}): TaskTemplateProto {
     const context = { ...this.defaults, ...ctx };
     const custom = { ...this.customConfig(context) };
-    if (Object.keys(this.secrets).length && custom.secrets === undefined) custom.secrets = { ...this.secrets };
+    if (Object.keys(this.secrets).length && custom.secrets === undefined)
+      custom.secrets = { ...this.secrets };
     const statement = this.sql(context);
-    const timeout = this.timeoutMs === undefined ? undefined : { seconds: BigInt(Math.floor(this.timeoutMs / 1000)), nanos: (this.timeoutMs % 1000) * 1e6 };
+    const timeout = this.timeoutMs === undefined ? undefined : Duration.ofMillis(this.timeoutMs);
     return TaskTemplateMessage.fromPartial({
-      id: { resourceType: ResourceType.TASK, project: context.project, domain: context.domain, name: this.name, version: context.version },
+      id: {
+        resourceType: ResourceType.TASK,
+        project: context.project,
+        domain: context.domain,
+        name: this.name,
+        version: context.version,
+      },
       type: this.taskType,
       taskTypeVersion: this.taskTypeVersion,
       metadata: {
         runtime: { type: RuntimeMetadata_RuntimeType.OTHER, version: RUNTIME_VERSION, flavor: "typescript" },
-        timeout,
+        timeout: timeout && { seconds: timeout.seconds, nanos: timeout.nanos },
         retries: { retries: this.retries },
       },
       interface: interfaceToProto(this.interface.inputs, this.interface.outputs),
-      custom: JSON.parse(JSON.stringify(custom, (_k, v) => (typeof v === "bigint" ? v.toString() : v))),
-      target: statement === undefined ? undefined : { $case: "sql", value: { statement, dialect: Sql_Dialect.ANSI } },
+      // A protobuf Struct holds JSON only: bigints become strings, undefined fields drop out.
+      custom: JSON.parse(
+        JSON.stringify(custom, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)),
+      ),
+      target:
+        statement === undefined
+          ? undefined
+          : { $case: "sql", value: { statement, dialect: Sql_Dialect.ANSI } },
     });
   }
 }

@@ -3,7 +3,9 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 
 it("SIGINT during execute() deletes the job before the process exits", async () => {
-  const child = spawn(process.execPath, [path.join(__dirname, "../fixtures/ctrl-c.cjs")], { cwd: path.resolve(__dirname, "../..") });
+  const child = spawn(process.execPath, [path.join(__dirname, "../fixtures/ctrl-c.cjs")], {
+    cwd: path.resolve(__dirname, "../.."),
+  });
   let out = "";
   child.stdout.on("data", (d) => (out += d));
   child.stderr.on("data", (d) => (out += d));
@@ -18,7 +20,9 @@ it("SIGINT during execute() deletes the job before the process exits", async () 
   });
   await new Promise((r) => setTimeout(r, 100));
   child.kill("SIGINT");
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on("exit", (c, s) => resolve([c, s])));
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    child.on("exit", (c, s) => resolve([c, s])),
+  );
   expect(out).toContain("deleted job-forever");
   expect(out.match(/deleted/g)).toHaveLength(1);
   // The process ended by SIGINT, as an interrupted command does.

@@ -1,0 +1,57 @@
+/**
+ * The smallest complete use of the executor (shown in docs/executor.md): a connector, a task class with a
+ * typed interface, and `execute()`. Runs in `npm test` (test/executor/examples.test.ts).
+ */
+import {
+  AsyncConnector,
+  AsyncConnectorExecutorMixin,
+  ConnectorRegistry,
+  TaskExecutionPhase as Phase,
+  TaskTemplate,
+  jsonMeta,
+  types,
+  type CreateContext,
+  type ExecuteOptions,
+  type Resource,
+} from "../src";
+
+interface Meta {
+  job_id: string;
+  ends_at: number;
+  words: number;
+}
+
+/** A "service" that counts words and takes a second to do it. */
+export class WordCountConnector extends AsyncConnector<Meta> {
+  readonly name = "Word Count Connector";
+  readonly taskTypeName = "word_count";
+  readonly metadata = jsonMeta<Meta>(["job_id", "ends_at", "words"]);
+
+  async create({ inputs, idempotencyKey }: CreateContext): Promise<Meta> {
+    const words = String(inputs.text).split(/\s+/).filter(Boolean).length;
+    return { job_id: idempotencyKey, ends_at: Date.now() + 1000, words };
+  }
+
+  async get(meta: Meta): Promise<Resource> {
+    if (Date.now() < meta.ends_at) return { phase: Phase.RUNNING, message: "counting" };
+    return { phase: Phase.SUCCEEDED, outputs: { words: meta.words } };
+  }
+
+  async delete(): Promise<void> {}
+}
+
+export class WordCountTask extends AsyncConnectorExecutorMixin(TaskTemplate) {
+  // Declared as a field, the interface types execute(): inputs and outputs are checked at compile time.
+  override readonly interface = { inputs: { text: types.string }, outputs: { words: types.int } };
+
+  constructor() {
+    super({ name: "word_count", taskType: "word_count" });
+  }
+}
+
+/** Counts the words of `text` through the connector, as a script would. */
+export async function countWords(text: string, options: ExecuteOptions = {}): Promise<number | bigint> {
+  const registry = new ConnectorRegistry([new WordCountConnector()]);
+  const { words } = await new WordCountTask().execute({ text }, { registry, ...options });
+  return words;
+}

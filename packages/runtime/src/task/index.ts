@@ -1,0 +1,16 @@
+export {
+  RUNTIME_VERSION,
+  TaskTemplate,
+  type SerializationContext,
+  type TaskInterface,
+  type TaskTemplateOptions,
+} from "./template";
+export {
+  interfaceToProto,
+  types,
+  type AnyToken,
+  type NativeOf,
+  type NativeValues,
+  type TypeShape,
+  type TypeToken,
+} from "./types";
