@@ -9,7 +9,6 @@ import {
   FlyteFile,
   TaskExecutionPhase as Phase,
   TaskTemplate,
-  idempotencyKeyFor,
   types,
 } from "../../src";
 import {
@@ -18,7 +17,7 @@ import {
   TaskTimeoutError,
   createExecutionLogger,
 } from "../../src/executor";
-import { AddTask, count, messages, setup } from "./scripted";
+import { AddTask, count, localAttemptKey, messages, setup } from "./scripted";
 
 describe("execute() in process", () => {
   it("QUEUED → RUNNING → SUCCEEDED resolves to typed outputs; each phase, message and link is reported once", async () => {
@@ -86,19 +85,7 @@ describe("execute() in process", () => {
     expect(first.nodeId).toBe("add");
     expect(first.run).toMatch(/^local-[0-9a-f]{12}$/);
     // The keys are what the server derives from the execution id the executor sends.
-    const metadata = (attempt: number) => ({
-      taskExecutionId: {
-        nodeExecutionId: {
-          nodeId: "add",
-          executionId: { org: "", project: "local", domain: "development", name: first.run! },
-        },
-        retryAttempt: attempt,
-      },
-    });
-    expect([first.key, second.key]).toEqual([
-      idempotencyKeyFor(metadata(0) as never),
-      idempotencyKeyFor(metadata(1) as never),
-    ]);
+    expect([first.key, second.key]).toEqual([localAttemptKey(first.run!, 0), localAttemptKey(first.run!, 1)]);
     expect(connector.deletes).toEqual(["job-1"]);
     expect(logs.records().find((r) => r.msg === "retrying")).toMatchObject({
       attempt: 1,

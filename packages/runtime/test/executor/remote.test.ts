@@ -7,11 +7,10 @@ import {
   ConnectorServer,
   TaskExecutionPhase as Phase,
   TaskTemplate,
-  idempotencyKeyFor,
   type ConnectorRegistry,
 } from "../../src";
 import { TaskAbortedError, TaskFailedError, TaskTimeoutError } from "../../src/executor";
-import { AddTask, messages, setup } from "./scripted";
+import { AddTask, localAttemptKey, messages, setup } from "./scripted";
 
 async function serve(registry: ConnectorRegistry): Promise<{ endpoint: string; close: () => Promise<void> }> {
   const server = new ConnectorServer({ registry, logLevel: "silent", processMetrics: false });
@@ -58,19 +57,7 @@ describe("execute({ endpoint }) over gRPC", () => {
       [0, "add", "remote-token-1"],
       [1, "add", "remote-token-1"],
     ]);
-    const metadata = (attempt: number) => ({
-      taskExecutionId: {
-        nodeExecutionId: {
-          nodeId: "add",
-          executionId: { org: "", project: "local", domain: "development", name: first.run! },
-        },
-        retryAttempt: attempt,
-      },
-    });
-    expect([first.key, second.key]).toEqual([
-      idempotencyKeyFor(metadata(0) as never),
-      idempotencyKeyFor(metadata(1) as never),
-    ]);
+    expect([first.key, second.key]).toEqual([localAttemptKey(first.run!, 0), localAttemptKey(first.run!, 1)]);
     expect(connector.deletes).toEqual(["job-1"]);
   });
 

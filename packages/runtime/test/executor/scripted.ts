@@ -22,6 +22,7 @@ import {
   type CreateContext,
   type ErrorCode,
   type Resource,
+  idempotencyKeyFor,
 } from "../../src";
 import { LogCapture } from "../../../../tools/test-support/log-capture";
 
@@ -179,4 +180,14 @@ export function messages(logs: LogCapture): string[] {
 
 export function count<T>(items: T[], item: T): number {
   return items.filter((x) => x === item).length;
+}
+
+/** The idempotency key the server derives for attempt `attempt` of a local run of the "add" task. */
+export function localAttemptKey(run: string, attempt: number): string {
+  return idempotencyKeyFor({
+    taskExecutionId: {
+      nodeExecutionId: { nodeId: "add", executionId: { org: "", project: "local", domain: "development", name: run } },
+      retryAttempt: attempt,
+    },
+  } as never);
 }
