@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import axios, { type AxiosError, type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from "axios";
 import { isAbortError } from "@flyte-connectors/runtime";
 
@@ -45,21 +46,6 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
 /**
  * Sends a request, retrying transient failures with backoff while the call's budget allows (its
  * deadline less a margin). Non-transient HTTP answers (4xx) come back as responses; an abort of the
@@ -93,7 +79,7 @@ export async function requestWithRetries(
       lastReason = describe(error);
     }
     const wait = policy.backoffMs * 2 ** attempt;
-    if (attempt < policy.retries && Date.now() + wait < giveUpAt) await pause(wait, signal);
+    if (attempt < policy.retries && Date.now() + wait < giveUpAt) await sleep(wait, undefined, { signal });
   }
   return { ok: false, transient: true, reason: lastReason };
 }

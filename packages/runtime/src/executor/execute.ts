@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { randomUUID } from "node:crypto";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -261,7 +262,7 @@ async function pollUntilTerminal(
   const delays = pollDelays(ctx.poll);
   let failures = 0;
   for (let first = true; ; first = false) {
-    if (!first) await sleep(delays.next().value, ctx.stop);
+    if (!first) await sleep(delays.next().value, undefined, { signal: ctx.stop });
     let resource: Resource;
     try {
       resource = await backend.get(meta, job, ctx.limits());
@@ -284,21 +285,6 @@ async function pollUntilTerminal(
     ctx.progress.resource(resource);
     if (isTerminal(resource.phase)) return resource;
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /**
