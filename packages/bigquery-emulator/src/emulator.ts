@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import pino, { type Logger } from "pino";
 import { Catalog } from "./catalog";
 import { Database } from "./database";
+import { FaultState, type Faults } from "./faults";
 import { JobManager } from "./jobs";
 import { applySeed, loadSeedFile, validateSeed, type SeedData } from "./seed";
 import { createRequestHandler } from "./server";
@@ -39,6 +40,8 @@ export interface RunningEmulator {
   port: number;
   host: string;
   project: string;
+  /** Trouble on demand for tests: 503s, and jobs that fail with a given reason. */
+  faults: Faults;
   /** Stops the server and closes the database. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -88,9 +91,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       const seed = isFile ? await loadSeedFile(options.data as string) : validateSeed(options.data);
       await applySeed(catalog, seed, project, isFile ? `seed file ${options.data as string}` : "seed data");
     }
-    jobs = new JobManager(db, catalog, { jobDelayMs, logger, baseUrl: () => url });
+    const faults = new FaultState();
+    jobs = new JobManager(db, catalog, { jobDelayMs, logger, baseUrl: () => url, faults });
     server = createServer(
-      createRequestHandler({ catalog, jobs, logger, defaultProject: project, baseUrl: () => url }),
+      createRequestHandler({ catalog, jobs, logger, defaultProject: project, baseUrl: () => url, faults }),
     );
     const address = await listen(server, port, host);
     url = `http://${urlHost(host)}:${address.port}`;
@@ -107,6 +111,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       port: address.port,
       host,
       project,
+      faults,
       close: () => {
         closing ??= (async () => {
           jobManager.close();

@@ -36,6 +36,7 @@ export {
   type EmulatorOptions,
   type RunningEmulator,
 } from "./emulator";
+export type { Faults, JobFailure } from "./faults";
 export {
   SeedError,
   loadSeedFile,

@@ -12,6 +12,7 @@ import type { Logger } from "pino";
 import { DEFAULT_LOCATION, type Catalog } from "./catalog";
 import { engineMessage, inTransaction, type Database } from "./database";
 import { ApiError, duplicate, invalid, notFound, type ErrorProto } from "./errors";
+import type { FaultState } from "./faults";
 import { intParam, pageStart, pageToken } from "./paging";
 import type { TableFieldSchema } from "./sql/bq-types";
 import { datasetLabel, qualifiedTable, tableLabel, type TableRef } from "./sql/naming";
@@ -53,6 +54,8 @@ export interface JobManagerOptions {
   logger: Logger;
   /** The emulator's URL, for selfLinks. */
   baseUrl: () => string;
+  /** Injected job failures; none when absent. */
+  faults?: FaultState;
 }
 
 const JOB_ID = /^[A-Za-z0-9_-]{1,1024}$/;
@@ -282,6 +285,11 @@ export class JobManager {
     if (record.state === "DONE" || this.#closed) return;
     record.state = "RUNNING";
     record.startTime ??= Date.now();
+    const injected = this.options.faults?.takeJobFailure();
+    if (injected) {
+      this.finish(record, injected);
+      return;
+    }
     record.executing = true;
     let failure: ApiError | undefined;
     try {
@@ -297,10 +305,10 @@ export class JobManager {
     this.finish(record, failure);
   }
 
-  private finish(record: JobRecord, failure?: ApiError): void {
+  private finish(record: JobRecord, failure?: ApiError | ErrorProto): void {
     for (const t of record.timers) clearTimeout(t);
     record.timers = [];
-    if (failure) record.errorResult = failure.toErrorProto();
+    if (failure) record.errorResult = failure instanceof ApiError ? failure.toErrorProto() : failure;
     record.startTime ??= Date.now();
     record.endTime = Date.now();
     record.state = "DONE";

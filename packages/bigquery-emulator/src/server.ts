@@ -8,6 +8,7 @@ import { gunzipSync } from "node:zlib";
 import type { Logger } from "pino";
 import type { Catalog, DatasetMeta, TableInfo } from "./catalog";
 import { ApiError, invalid, notFound } from "./errors";
+import { unavailableBody, type FaultState } from "./faults";
 import type { JobManager } from "./jobs";
 import { intParam, pageStart, pageToken } from "./paging";
 import type { TableRef } from "./sql/naming";
@@ -19,6 +20,8 @@ export interface ServerContext {
   logger: Logger;
   defaultProject: string;
   baseUrl: () => string;
+  /** Injected trouble; none when absent. */
+  faults?: FaultState;
 }
 
 type Json = Record<string, unknown>;
@@ -78,7 +81,10 @@ export function createRequestHandler(
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const started = Date.now();
-    handle(ctx, req)
+    const reply: Promise<Reply> = ctx.faults?.takeUnavailable()
+      ? Promise.resolve({ status: 503, body: unavailableBody() })
+      : handle(ctx, req);
+    reply
       .catch((error: unknown): Reply => {
         if (error instanceof ApiError) return { status: error.code, body: error.toJSON() };
         if (error instanceof SqlError) {

@@ -16,8 +16,9 @@ export interface ClientCacheOptions {
   /** BigQuery API root, e.g. an emulator's `http://127.0.0.1:9050`. Default: `BIGQUERY_EMULATOR_HOST`, else Google. */
   apiEndpoint?: string;
   /**
-   * Retries inside the Google client for one request. Kept small so a call fits the backend's 10 s
-   * deadline; `get` reports "not yet" rather than retrying for long. Default 2.
+   * Retries inside the Google client for one request (429 and 5xx). Kept small: a call answers before the
+   * backend's deadline whatever the client is still doing, and `get` reports "not yet" rather than
+   * retrying for long. 0 turns them off. Default 2.
    */
   maxRetries?: number;
 }
@@ -42,7 +43,12 @@ export class BigQueryClients {
   }
 
   get(key: ClientKey): BigQuery {
-    const id = [key.project, key.location ?? "", key.userAgent, key.credentials ? sha256(key.credentials) : "adc"].join("|");
+    const id = [
+      key.project,
+      key.location ?? "",
+      key.userAgent,
+      key.credentials ? sha256(key.credentials) : "adc",
+    ].join("|");
     const cached = this.#clients.get(id);
     if (cached) {
       // Re-insert: Map order is the recency order.
@@ -57,12 +63,19 @@ export class BigQueryClients {
   }
 
   #clientOptions(key: ClientKey): BigQueryOptions {
+    const maxRetries = this.#options.maxRetries ?? 2;
     const options: BigQueryOptions = {
       projectId: key.project,
       location: key.location,
       userAgent: key.userAgent,
-      autoRetry: true,
-      maxRetries: this.#options.maxRetries ?? 2,
+      retryOptions: {
+        // The client ignores `maxRetries: 0`; turning retries off is how to get none.
+        autoRetry: maxRetries > 0,
+        maxRetries,
+        // Seconds. Retries outlive a call the connector stopped waiting for; this ends them.
+        totalTimeout: 20,
+        maxRetryDelay: 4,
+      },
     };
     const endpoint = this.#options.apiEndpoint;
     if (endpoint) options.apiEndpoint = endpoint;

@@ -24,15 +24,29 @@ const JOB_LEVEL_KEYS = new Set(["labels", "dryRun", "jobTimeoutMs"]);
 /** Fields the connector sets itself; a task may not override them. */
 const RESERVED_QUERY_KEYS = new Set(["query", "queryParameters", "parameterMode"]);
 
+/**
+ * The Python plugin's `BigQueryTask` writes the secret name under this key, colon included; accepting
+ * it keeps tasks registered from Python working.
+ */
+const PYTHON_CREDENTIALS_KEY = "google_application_credentials:";
+
 const customSchema = z
   .object({
-    ProjectID: z.string({ error: "custom.ProjectID is required: the Google Cloud project that runs the query" }).min(1, {
-      error: "custom.ProjectID must not be empty",
-    }),
+    ProjectID: z
+      .string({ error: "custom.ProjectID is required: the Google Cloud project that runs the query" })
+      .min(1, {
+        error: "custom.ProjectID must not be empty",
+      }),
     Location: z.string().optional().nullable(),
     Domain: z.string().optional().nullable(),
     QueryParameterTypes: z.record(z.string(), z.string()).optional(),
-    secrets: z.object({ google_application_credentials: z.string().optional() }).passthrough().optional(),
+    secrets: z
+      .object({
+        google_application_credentials: z.string().optional(),
+        [PYTHON_CREDENTIALS_KEY]: z.string().optional(),
+      })
+      .passthrough()
+      .optional(),
     labels: z.record(z.string(), z.string()).optional(),
     dryRun: z.boolean().optional(),
   })
@@ -66,7 +80,9 @@ export function parseCustomConfig(custom: unknown): ParsedConfig {
   for (const [key, value] of Object.entries(config)) {
     if (OWN_KEYS.has(key) || value === undefined || value === null) continue;
     if (RESERVED_QUERY_KEYS.has(key)) {
-      throw ConnectorError.badRequest(`custom.${key} is set by the connector (SQL comes from the template, parameters from inputs)`);
+      throw ConnectorError.badRequest(
+        `custom.${key} is set by the connector (SQL comes from the template, parameters from inputs)`,
+      );
     }
     if (JOB_LEVEL_KEYS.has(key)) job[key] = key === "jobTimeoutMs" ? String(value) : value;
     else query[key] = value;
@@ -76,8 +92,13 @@ export function parseCustomConfig(custom: unknown): ParsedConfig {
     location: config.Location ?? undefined,
     domain: config.Domain ?? "",
     parameterTypes: config.QueryParameterTypes ?? {},
-    credentialsSecret: config.secrets?.google_application_credentials ?? DEFAULT_CREDENTIALS_SECRET,
+    credentialsSecret: credentialsSecretName(config.secrets) ?? DEFAULT_CREDENTIALS_SECRET,
     query,
     job,
   };
+}
+
+function credentialsSecretName(secrets: Record<string, unknown> | undefined): string | undefined {
+  const name = secrets?.google_application_credentials ?? secrets?.[PYTHON_CREDENTIALS_KEY];
+  return typeof name === "string" && name ? name : undefined;
 }

@@ -13,7 +13,7 @@ import {
 } from "@flyte-connectors/runtime";
 import type { LiteralType } from "@flyte-connectors/runtime/wire";
 import { BigQueryClients, type ClientCacheOptions } from "./clients";
-import { parseCustomConfig } from "./config";
+import { DEFAULT_CREDENTIALS_SECRET, parseCustomConfig } from "./config";
 import { queryParameters } from "./params";
 
 export const TASK_TYPE = "bigquery_query_job_task";
@@ -26,8 +26,20 @@ export interface BigQueryJobMeta {
   user_agent: string;
 }
 
+/**
+ * A job label marking a task that declares no `results` output, so `get` (which sees only the job) leaves
+ * the result table out. Jobs without it, such as those the Python connector created, get `results`.
+ */
+export const NO_OUTPUTS_LABEL = "flyte_outputs";
+
 /** errorResult reasons worth another attempt: BigQuery's own transient failures. */
-const TRANSIENT_REASONS = new Set(["backendError", "internalError", "rateLimitExceeded", "jobBackendError", "jobInternalError"]);
+const TRANSIENT_REASONS = new Set([
+  "backendError",
+  "internalError",
+  "rateLimitExceeded",
+  "jobBackendError",
+  "jobInternalError",
+]);
 
 export interface BigQueryConnectorOptions extends ClientCacheOptions {
   /** The SDK version in the user agent when the template does not name one. */
@@ -70,7 +82,9 @@ export class BigQueryConnector extends AsyncConnector<BigQueryJobMeta> {
     const userAgent = `Flyte/${taskTemplate.metadata?.runtime?.version || this.#defaultSdkVersion} (GPN:Union;${config.domain})`;
     const client = this.#client(ctx, config.project, config.location, userAgent, config.credentialsSecret);
     // A stable id per attempt makes a repeated create find the job instead of running the query twice.
-    const jobId = taskExecutionMetadata?.taskExecutionId ? `flyte_${idempotencyKey}` : `flyte_${randomUUID().replace(/-/g, "")}`;
+    const jobId = taskExecutionMetadata?.taskExecutionId
+      ? `flyte_${idempotencyKey}`
+      : `flyte_${randomUUID().replace(/-/g, "")}`;
 
     const query = {
       useLegacySql: false,
@@ -78,20 +92,38 @@ export class BigQueryConnector extends AsyncConnector<BigQueryJobMeta> {
       query: sql,
       ...(parameters.length ? { parameterMode: "NAMED", queryParameters: parameters } : {}),
     };
+    const declaresResults = (taskTemplate.interface?.outputs?.variables ?? []).some(
+      (v) => v.key === "results",
+    );
+    const job = declaresResults
+      ? config.job
+      : {
+          ...config.job,
+          labels: {
+            ...(config.job.labels as Record<string, string> | undefined),
+            [NO_OUTPUTS_LABEL]: "none",
+          },
+        };
     let location = config.location;
     try {
-      const [job] = await abortable(
-        client.createJob({ configuration: { query, ...config.job }, jobId, location }),
-        signal,
+      const [created] = await beforeDeadline(
+        client.createJob({ configuration: { query, ...job }, jobId, location }),
+        ctx,
       );
-      location = job.location ?? location;
+      location = created.location ?? location;
       logger.info({ jobId, location }, "query job created");
     } catch (error) {
       const created = createdAnyway(error);
-      if (created.exists) {
+      if (created) {
         location = created.location ?? location;
-        logger.info({ jobId, location }, "query job exists already (repeated create)");
+        logger.info(
+          { jobId, location },
+          created.repeated
+            ? "query job exists already (repeated create)"
+            : "query job created; it failed at once",
+        );
       } else {
+        if (signal.aborted) throw error;
         throw toConnectorError(error, "create the query job");
       }
     }
@@ -109,19 +141,32 @@ export class BigQueryConnector extends AsyncConnector<BigQueryJobMeta> {
     const client = this.#client(ctx, meta.project, meta.location || undefined, meta.user_agent);
     let metadata: JobResource;
     try {
-      [metadata] = (await abortable(client.job(meta.job_id, { location: meta.location || undefined }).getMetadata(), ctx.signal)) as [
-        JobResource,
-        unknown,
-      ];
+      [metadata] = (await beforeDeadline(
+        client.job(meta.job_id, { location: meta.location || undefined }).getMetadata(),
+        ctx,
+      )) as [JobResource, unknown];
     } catch (error) {
       const status = httpStatus(error);
-      if (status === 404) return { phase: Phase.FAILED, message: `job not found: ${meta.project}:${meta.location}.${meta.job_id}`, logLinks };
+      if (status === 404)
+        return {
+          phase: Phase.FAILED,
+          message: `job not found: ${meta.project}:${meta.location}.${meta.job_id}`,
+          logLinks,
+        };
       if (status === 401 || status === 403) {
-        return { phase: Phase.FAILED, message: `BigQuery refused access to the job (HTTP ${status})`, logLinks };
+        return {
+          phase: Phase.FAILED,
+          message: `BigQuery refused access to the job (HTTP ${status})`,
+          logLinks,
+        };
       }
       if (ctx.signal.aborted) throw error;
       // Transient trouble: report "not yet" so the backend polls again instead of counting an error.
-      return { phase: Phase.RUNNING, message: `BigQuery is unreachable (${describeError(error)}); will check again`, logLinks };
+      const trouble =
+        error instanceof NoAnswerInTime
+          ? "did not answer in time"
+          : `is unreachable (${describeError(error)})`;
+      return { phase: Phase.RUNNING, message: `BigQuery ${trouble}; will check again`, logLinks };
     }
     return resourceOf(metadata, logLinks);
   }
@@ -129,23 +174,54 @@ export class BigQueryConnector extends AsyncConnector<BigQueryJobMeta> {
   async delete(meta: BigQueryJobMeta, ctx: CallContext): Promise<void> {
     const client = this.#client(ctx, meta.project, meta.location || undefined, meta.user_agent);
     try {
-      await abortable(client.job(meta.job_id, { location: meta.location || undefined }).cancel(), ctx.signal);
+      await beforeDeadline(client.job(meta.job_id, { location: meta.location || undefined }).cancel(), ctx);
     } catch (error) {
       // Unknown, or already gone: nothing left to cancel.
       if (httpStatus(error) === 404) return;
+      if (ctx.signal.aborted) throw error;
       throw toConnectorError(error, "cancel the query job");
     }
   }
 
-  #client(ctx: CallContext, project: string, location: string | undefined, userAgent: string, secretName?: string): BigQuery {
-    const credentials = ctx.secrets.get(secretName ?? "google_application_credentials");
-    return this.clients.get({ project, location, userAgent, credentials });
+  #client(
+    ctx: CallContext,
+    project: string,
+    location: string | undefined,
+    userAgent: string,
+    secretName?: string,
+  ): BigQuery {
+    return this.clients.get({ project, location, userAgent, credentials: credentialsFor(ctx, secretName) });
   }
 }
 
+/**
+ * The service-account JSON to use: the secret the task names, else `google_application_credentials`,
+ * else none (application default credentials). A named secret that is missing is not fatal: the Python
+ * plugin writes the name but its connector never reads it, so tasks registered from Python may name
+ * secrets the deployment does not have.
+ */
+function credentialsFor(ctx: CallContext, secretName: string | undefined): string | undefined {
+  if (secretName && secretName !== DEFAULT_CREDENTIALS_SECRET) {
+    const named = ctx.secrets.get(secretName);
+    if (named) return named;
+    ctx.logger.warn(
+      { secret: secretName },
+      `the task's credentials secret is not available; using ${DEFAULT_CREDENTIALS_SECRET} or application default credentials`,
+    );
+  }
+  return ctx.secrets.get(DEFAULT_CREDENTIALS_SECRET);
+}
+
 interface JobResource {
-  status?: { state?: string; errorResult?: { reason?: string; message?: string; location?: string }; errors?: unknown[] };
-  configuration?: { query?: { destinationTable?: { projectId: string; datasetId: string; tableId: string } }; dryRun?: boolean };
+  configuration?: {
+    labels?: Record<string, string>;
+    query?: { destinationTable?: { projectId: string; datasetId: string; tableId: string } };
+  };
+  status?: {
+    state?: string;
+    errorResult?: { reason?: string; message?: string; location?: string };
+    errors?: unknown[];
+  };
   statistics?: {
     totalBytesProcessed?: string;
     query?: {
@@ -178,11 +254,22 @@ function resourceOf(job: JobResource, logLinks: LogLink[]): Resource {
       const error = job.status?.errorResult;
       if (error) {
         const reason = error.reason ?? "unknown";
-        const phase = TRANSIENT_REASONS.has(reason) ? Phase.RETRYABLE_FAILED : Phase.FAILED;
+        // "stopped" is how BigQuery ends a cancelled job.
+        const phase =
+          reason === "stopped"
+            ? Phase.ABORTED
+            : TRANSIENT_REASONS.has(reason)
+              ? Phase.RETRYABLE_FAILED
+              : Phase.FAILED;
         return { phase, message: `${reason}: ${error.message ?? "the query failed"}`, logLinks, customInfo };
       }
-      const table = job.configuration?.query?.destinationTable;
-      const outputs = table ? { results: new DataFrame(`bq://${table.projectId}:${table.datasetId}.${table.tableId}`) } : undefined;
+      const table =
+        job.configuration?.labels?.[NO_OUTPUTS_LABEL] === "none"
+          ? undefined
+          : job.configuration?.query?.destinationTable;
+      const outputs = table
+        ? { results: new DataFrame(`bq://${table.projectId}:${table.datasetId}.${table.tableId}`) }
+        : undefined;
       return { phase: Phase.SUCCEEDED, message: "DONE", logLinks, outputs, customInfo };
     }
     default:
@@ -203,15 +290,22 @@ function describeError(error: unknown): string {
   const status = httpStatus(error);
   if (status !== undefined) return `HTTP ${status}`;
   const code = (error as { code?: unknown })?.code;
-  return typeof code === "string" ? code : error instanceof Error ? error.message.split("\n", 1)[0] : String(error);
+  return typeof code === "string"
+    ? code
+    : error instanceof Error
+      ? error.message.split("\n", 1)[0]
+      : String(error);
 }
 
-/** A 409 on insert, or an insert whose answer carried job errors, still left our job in BigQuery. */
-function createdAnyway(error: unknown): { exists: boolean; location?: string } {
-  if (httpStatus(error) === 409) return { exists: true };
+/**
+ * Whether a failed insert still left our job in BigQuery: a 409 (the job exists: a repeated create), or
+ * an answer carrying the new job whose status holds errors (BigQuery rejected the query at once).
+ */
+function createdAnyway(error: unknown): { repeated: boolean; location?: string } | undefined {
+  if (httpStatus(error) === 409) return { repeated: true };
   const response = (error as { response?: { jobReference?: { location?: string } } })?.response;
-  if (response?.jobReference) return { exists: true, location: response.jobReference.location };
-  return { exists: false };
+  if (response?.jobReference) return { repeated: false, location: response.jobReference.location };
+  return undefined;
 }
 
 function toConnectorError(error: unknown, action: string): ConnectorError {
@@ -224,24 +318,40 @@ function toConnectorError(error: unknown, action: string): ConnectorError {
   return ConnectorError.unavailable(message, { cause: error });
 }
 
+/** The connector stopped waiting for BigQuery to keep time to answer before the call's deadline. */
+class NoAnswerInTime extends Error {
+  override readonly name = "NoAnswerInTime";
+}
+
+/** Time kept back from the caller's deadline to send an answer in. */
+const ANSWER_MARGIN_MS = 750;
+
 /**
- * The Google client takes no AbortSignal: stop waiting when the call is cancelled (the request itself
- * finishes in the background and is ignored).
+ * Waits for a Google client call until the call is cancelled or its deadline is near. The client takes
+ * no AbortSignal, so the request itself goes on in the background (bounded by the client's retry
+ * settings) and its result is ignored.
  */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+function beforeDeadline<T>(promise: Promise<T>, ctx: CallContext): Promise<T> {
+  const { signal, deadline } = ctx;
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
+    const onAbort = () => settle(() => reject(signal.reason));
+    const timer =
+      deadline === undefined
+        ? undefined
+        : setTimeout(
+            () => settle(() => reject(new NoAnswerInTime("BigQuery did not answer in time"))),
+            Math.max(0, deadline - Date.now() - ANSWER_MARGIN_MS),
+          );
+    function settle(finish: () => void) {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+      finish();
+    }
     signal.addEventListener("abort", onAbort, { once: true });
     promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
+      (value) => settle(() => resolve(value)),
+      (error: unknown) => settle(() => reject(error)),
     );
   });
 }

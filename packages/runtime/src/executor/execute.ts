@@ -87,7 +87,7 @@ export async function executeTask(
   // Before anything is created: wrong or missing inputs fail here, naming the input.
   const wireInputs = throughTheWire(inputs, proto);
   const logger = (options.logger ?? createExecutionLogger()).child({ task: task.name });
-  const { secrets, unset } = resolveSecrets(proto, task.secrets, options.secrets);
+  const { secrets, unset } = resolveSecrets(task.secrets, options.secrets);
   const progress = new Progress(logger, Object.values(secrets));
   for (const [secret, env] of unset)
     progress.warn({ secret, env }, "secret not set in the environment; the connector may reject the task");
@@ -199,23 +199,18 @@ function throughTheWire(inputs: Record<string, unknown>, proto: TaskTemplateProt
 }
 
 /**
- * `custom.secrets` (secret name → environment variable, which `TaskTemplate`'s `secrets` option fills)
- * read from the environment, then the explicit values on top.
+ * The task's `secrets` option (secret name → environment variable) read from the environment, then the
+ * explicit values on top. Not `custom.secrets`: its shape belongs to each connector (BigQuery's names a
+ * secret there, not a variable).
  */
 function resolveSecrets(
-  proto: TaskTemplateProto,
   templateSecrets: Readonly<Record<string, string>>,
   explicit: Record<string, string> = {},
 ): { secrets: Record<string, string>; unset: Array<[name: string, envVar: string]> } {
-  const custom = proto.custom?.secrets;
-  const mapping: Record<string, unknown> = {
-    ...templateSecrets,
-    ...(custom && typeof custom === "object" ? custom : {}),
-  };
   const resolved: Record<string, string> = {};
   const unset: Array<[string, string]> = [];
-  for (const [name, envVar] of Object.entries(mapping)) {
-    if (typeof envVar !== "string" || Object.hasOwn(explicit, name)) continue;
+  for (const [name, envVar] of Object.entries(templateSecrets)) {
+    if (Object.hasOwn(explicit, name)) continue;
     const value = process.env[envVar];
     if (value) resolved[name] = value;
     else unset.push([name, envVar]);

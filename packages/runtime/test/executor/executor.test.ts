@@ -270,7 +270,7 @@ describe("execute() in process", () => {
     expect(connector.getSignals[1].aborted).toBe(false);
   });
 
-  it("secrets: custom.secrets names environment variables; options.secrets gives values; both reach the connector", async () => {
+  it("secrets: the task's secrets option names environment variables; options.secrets gives values; both reach the connector", async () => {
     const { connector, options } = setup();
     process.env.EXECUTOR_TEST_TOKEN = "tok-123456";
     try {

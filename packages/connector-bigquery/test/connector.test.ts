@@ -1,0 +1,496 @@
+/**
+ * BigQueryConnector through the real gRPC server against the DuckDB BigQuery emulator, with requests
+ * encoded by the upstream @flyteorg/flyteidl2 encoder. Nothing is mocked: BigQuery's own transient
+ * failures (which DuckDB never has) come from the emulator's injected faults.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { status } from "@grpc/grpc-js";
+import { TaskExecution_Phase as Phase } from "@flyteorg/flyteidl2/flyteidl2/core/execution_pb.ts";
+import { NO_OUTPUTS_LABEL } from "../src";
+import { statusOf } from "../../../tools/test-support/upstream-client";
+import {
+  executionMetadata,
+  lit,
+  namedLiterals,
+  ty,
+  variables,
+} from "../../../tools/test-support/upstream-literals";
+import { CATEGORY, PROJECT, TERMINAL, metaOf, startStack, type Stack } from "./support";
+
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await startStack({ jobDelayMs: 30 });
+});
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+afterEach(() => stack.emulator.faults.clear());
+
+interface CreateOptions {
+  run: string;
+  sql?: string;
+  retryAttempt?: number;
+  inputs?: Record<string, unknown>;
+  inputTypes?: Record<string, unknown>;
+  custom?: Record<string, unknown>;
+  outputs?: boolean;
+  secrets?: Record<string, string>;
+  withoutExecutionId?: boolean;
+}
+
+function createTask(options: CreateOptions) {
+  const {
+    run,
+    sql = "SELECT order_id, customer FROM shop.orders ORDER BY order_id",
+    retryAttempt = 0,
+  } = options;
+  return stack.client.createTask({
+    template: {
+      type: "bigquery_query_job_task",
+      custom: (options.custom ?? { ProjectID: PROJECT, Location: "US", Domain: "development" }) as never,
+      interface: {
+        inputs: variables(options.inputTypes ?? {}),
+        outputs: variables(options.outputs === false ? {} : { results: ty.dataframe }),
+      },
+      target: { case: "sql", value: { statement: sql } },
+      metadata: { runtime: { version: "2.0.1" } },
+    },
+    inputs: { literals: namedLiterals(options.inputs ?? {}) as never },
+    outputPrefix: "file:///tmp/out",
+    taskExecutionMetadata: options.withoutExecutionId ? undefined : executionMetadata(run, retryAttempt),
+    connection: options.secrets ? { secrets: options.secrets } : undefined,
+  });
+}
+
+const getTask = (resourceMeta: Uint8Array) => stack.client.getTask({ resourceMeta, taskCategory: CATEGORY });
+const deleteTask = (resourceMeta: Uint8Array) =>
+  stack.client.deleteTask({ resourceMeta, taskCategory: CATEGORY });
+
+async function pollUntilTerminal(resourceMeta: Uint8Array) {
+  const seen: Phase[] = [];
+  for (let i = 0; i < 500; i++) {
+    const resource = (await getTask(resourceMeta)).resource!;
+    if (seen[seen.length - 1] !== resource.phase) seen.push(resource.phase);
+    if (TERMINAL.includes(resource.phase)) return { resource, seen };
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`no terminal phase; saw ${seen.join(",")}`);
+}
+
+type GetResource = Awaited<ReturnType<typeof getTask>>["resource"];
+
+function resultsUri(resource: GetResource): string | undefined {
+  const literal = resource?.outputs?.literals.find((l) => l.name === "results")?.value;
+  if (literal?.value.case !== "scalar" || literal.value.value.value.case !== "structuredDataset")
+    return undefined;
+  return literal.value.value.value.value.uri;
+}
+
+/** The rows of the table a `bq://project:dataset.table` URI names, read with the Google client. */
+async function rowsAt(uri: string) {
+  const match = /^bq:\/\/([^:]+):([^.]+)\.(.+)$/.exec(uri);
+  if (!match) throw new Error(`not a bq:// table URI: ${uri}`);
+  const [, project, dataset, table] = match;
+  const [rows] = await stack.bigquery.dataset(dataset, { projectId: project }).table(table).getRows();
+  return rows;
+}
+
+async function jobIds(): Promise<string[]> {
+  const [jobs] = await stack.bigquery.getJobs({ allUsers: true });
+  return jobs.map((j) => j.id!);
+}
+
+describe("BigQueryConnector over gRPC against the emulator", () => {
+  it("create → poll → SUCCEEDED with the result table as a bq:// DataFrame, a console link and statistics", async () => {
+    const { resourceMeta } = await createTask({ run: "lifecycle" });
+    const meta = metaOf(resourceMeta);
+    // The Python connector's meta shape, exactly, so jobs survive a migration either way.
+    expect(Object.keys(meta).sort()).toEqual(["job_id", "location", "project", "user_agent"]);
+    expect(meta).toMatchObject({
+      project: PROJECT,
+      location: "US",
+      user_agent: "Flyte/2.0.1 (GPN:Union;development)",
+    });
+    expect(meta.job_id).toMatch(/^flyte_[0-9a-f]{32}$/);
+
+    const { resource, seen } = await pollUntilTerminal(resourceMeta);
+    expect(seen[seen.length - 1]).toBe(Phase.SUCCEEDED);
+    expect(seen.length).toBeGreaterThan(1); // something non-terminal (QUEUED or RUNNING) came first
+    expect(resource.message).toBe("DONE");
+
+    const uri = resultsUri(resource)!;
+    expect(uri).toMatch(new RegExp(`^bq://${PROJECT}:[^.]+\\.anon[0-9a-f]+$`));
+    const rows = await rowsAt(uri);
+    expect(rows.map((r) => [r.order_id, r.customer])).toEqual([
+      [1, "ada"],
+      [2, "grace"],
+      [3, "ada"],
+    ]);
+    expect(resource.logLinks.map((l) => [l.name, l.uri])).toEqual([
+      [
+        "BigQuery Console",
+        `https://console.cloud.google.com/bigquery?project=${PROJECT}&j=bq:US:${meta.job_id}&page=queryresults`,
+      ],
+    ]);
+    expect(resource.customInfo).toMatchObject({
+      state: "DONE",
+      statementType: "SELECT",
+      cacheHit: false,
+      totalBytesProcessed: "0",
+    });
+  });
+
+  it("query config passes through: a destination table gets the rows and is the DataFrame URI", async () => {
+    const { resourceMeta } = await createTask({
+      run: "destination",
+      sql: "SELECT customer, SUM(amount) AS total FROM shop.orders GROUP BY customer ORDER BY customer",
+      custom: {
+        ProjectID: PROJECT,
+        destinationTable: { projectId: PROJECT, datasetId: "scratch", tableId: "totals" },
+        writeDisposition: "WRITE_TRUNCATE",
+        labels: { team: "data" },
+      },
+    });
+    const { resource } = await pollUntilTerminal(resourceMeta);
+    expect(resource.phase).toBe(Phase.SUCCEEDED);
+    expect(resultsUri(resource)).toBe(`bq://${PROJECT}:scratch.totals`);
+    expect((await rowsAt(`bq://${PROJECT}:scratch.totals`)).map((r) => [r.customer, r.total])).toEqual([
+      ["ada", 19.75],
+      ["grace", 40],
+    ]);
+    const [job] = await stack.bigquery.job(metaOf(resourceMeta).job_id).getMetadata();
+    expect(job.configuration.labels).toEqual({ team: "data" });
+  });
+
+  it("inputs become named query parameters typed from the interface", async () => {
+    const when = new Date("2024-05-06T07:08:09.123Z");
+    const { resourceMeta } = await createTask({
+      run: "params",
+      sql: [
+        "SELECT COUNT(*) AS n, @label AS label, @scale * 2 AS scaled, @flag AS flag, @at AS happened_at,",
+        "ARRAY_LENGTH(@ids) AS id_count FROM shop.orders WHERE order_id IN UNNEST(@ids) AND paid = @flag",
+      ].join(" "),
+      inputTypes: { label: ty.str, scale: ty.float, flag: ty.bool, at: ty.datetime, ids: ty.list(ty.int) },
+      inputs: {
+        label: lit.str("ada's orders"),
+        scale: lit.float(1.25),
+        flag: lit.bool(true),
+        at: lit.datetime(when),
+        ids: lit.list([lit.int(1), lit.int(2), lit.int(3)]),
+      },
+    });
+    const { resource } = await pollUntilTerminal(resourceMeta);
+    expect([resource.phase, resource.message]).toEqual([Phase.SUCCEEDED, "DONE"]);
+    const [row] = await rowsAt(resultsUri(resource)!);
+    expect(row).toMatchObject({ n: 2, label: "ada's orders", scaled: 2.5, flag: true, id_count: 3 });
+    // A Flyte datetime travels as a DATETIME parameter holding the UTC wall-clock time, as in the Python plugin.
+    expect(row.happened_at.value).toMatch(/^2024-05-06[T ]07:08:09\.123/);
+  });
+
+  it("bad SQL → FAILED with the engine's message; nothing is retried", async () => {
+    const { resourceMeta } = await createTask({ run: "bad-sql", sql: "SELEC 1" });
+    const { resource } = await pollUntilTerminal(resourceMeta);
+    expect(resource.phase).toBe(Phase.FAILED);
+    expect(resource.message).toMatch(/^invalidQuery: .*SELEC/);
+    expect(resultsUri(resource)).toBeUndefined();
+    // BigQuery answered the insert with the new, already failed job: created, not a repeat.
+    const jobId = metaOf(resourceMeta).job_id;
+    const connectorSaid = stack.logs
+      .records()
+      .filter((r) => r.jobId === jobId && /^query job/.test(String(r.msg)));
+    expect(connectorSaid.map((r) => r.msg)).toEqual(["query job created; it failed at once"]);
+  });
+
+  it("a query on a missing table → FAILED naming the table", async () => {
+    const { resourceMeta } = await createTask({ run: "no-table", sql: "SELECT * FROM shop.nope" });
+    const { resource } = await pollUntilTerminal(resourceMeta);
+    expect(resource.phase).toBe(Phase.FAILED);
+    expect(resource.message).toMatch(/shop\.nope/);
+  });
+
+  it("the same attempt twice → one job; the next attempt → a new job", async () => {
+    const before = await jobIds();
+    const first = metaOf((await createTask({ run: "idem" })).resourceMeta);
+    const again = metaOf((await createTask({ run: "idem" })).resourceMeta);
+    const retry = metaOf((await createTask({ run: "idem", retryAttempt: 1 })).resourceMeta);
+    expect(again).toEqual(first);
+    expect(retry.job_id).not.toBe(first.job_id);
+    const created = (await jobIds()).filter((id) => !before.includes(id));
+    expect(created.sort()).toEqual([first.job_id, retry.job_id].sort());
+    expect(stack.logs.text).toContain("query job exists already (repeated create)");
+  });
+
+  it("without a task execution id every create is a new job", async () => {
+    const a = metaOf((await createTask({ run: "x", withoutExecutionId: true })).resourceMeta);
+    const b = metaOf((await createTask({ run: "x", withoutExecutionId: true })).resourceMeta);
+    expect(a.job_id).not.toBe(b.job_id);
+  });
+
+  it("delete after completion succeeds, twice, and leaves the result; delete of an unknown job succeeds", async () => {
+    const { resourceMeta } = await createTask({ run: "delete-done" });
+    const { resource } = await pollUntilTerminal(resourceMeta);
+    expect(resource.phase).toBe(Phase.SUCCEEDED);
+    await deleteTask(resourceMeta);
+    await deleteTask(resourceMeta);
+    expect((await getTask(resourceMeta)).resource!.phase).toBe(Phase.SUCCEEDED);
+    const unknown = Buffer.from(
+      JSON.stringify({ job_id: "flyte_never", project: PROJECT, location: "US", user_agent: "x" }),
+    );
+    await expect(deleteTask(unknown)).resolves.toBeDefined();
+  });
+
+  it("a task without outputs succeeds without any", async () => {
+    const { resourceMeta } = await createTask({ run: "no-outputs", outputs: false });
+    const { resource } = await pollUntilTerminal(resourceMeta);
+    expect(resource.phase).toBe(Phase.SUCCEEDED);
+    expect(resource.outputs?.literals ?? []).toEqual([]);
+    const [job] = await stack.bigquery.job(metaOf(resourceMeta).job_id).getMetadata();
+    expect(job.configuration.labels).toEqual({ [NO_OUTPUTS_LABEL]: "none" });
+  });
+
+  it("a job created by the Python connector (no label, its meta) reports results", async () => {
+    const [job] = await stack.bigquery.createQueryJob({ query: "SELECT 7 AS seven", location: "US" });
+    const meta = {
+      job_id: job.id!,
+      location: "US",
+      project: PROJECT,
+      user_agent: "Flyte/1.16.0 (GPN:Union;)",
+    };
+    const { resource } = await pollUntilTerminal(Buffer.from(JSON.stringify(meta)));
+    expect(resource.phase).toBe(Phase.SUCCEEDED);
+    expect(await rowsAt(resultsUri(resource)!)).toEqual([{ seven: 7 }]);
+  });
+
+  it("transient job failures (backendError, rateLimitExceeded) → RETRYABLE_FAILED with the reason", async () => {
+    stack.emulator.faults.failNextJobs({ reason: "backendError", message: "Backend error. Job aborted." });
+    const backend = await pollUntilTerminal((await createTask({ run: "backend-error" })).resourceMeta);
+    expect(backend.resource.phase).toBe(Phase.RETRYABLE_FAILED);
+    expect(backend.resource.message).toBe("backendError: Backend error. Job aborted.");
+
+    stack.emulator.faults.failNextJobs({ reason: "rateLimitExceeded", message: "Exceeded rate limits" });
+    const limited = await pollUntilTerminal((await createTask({ run: "rate-limited" })).resourceMeta);
+    expect(limited.resource.phase).toBe(Phase.RETRYABLE_FAILED);
+
+    stack.emulator.faults.failNextJobs({
+      reason: "accessDenied",
+      message: "Access Denied: Table shop.orders",
+    });
+    const denied = await pollUntilTerminal((await createTask({ run: "denied" })).resourceMeta);
+    expect(denied.resource.phase).toBe(Phase.FAILED);
+    expect(denied.resource.message).toBe("accessDenied: Access Denied: Table shop.orders");
+  });
+
+  it("BigQuery unavailable (503) on get → RUNNING with a message, then the real answer", async () => {
+    const { resourceMeta } = await createTask({ run: "unavailable" });
+    stack.emulator.faults.unavailable(true);
+    const during = (await getTask(resourceMeta)).resource!;
+    expect(during.phase).toBe(Phase.RUNNING);
+    expect(during.message).toMatch(/BigQuery is unreachable \(HTTP 503\); will check again/);
+    stack.emulator.faults.unavailable(false);
+    expect((await pollUntilTerminal(resourceMeta)).resource.phase).toBe(Phase.SUCCEEDED);
+  });
+
+  it("BigQuery unavailable on create → UNAVAILABLE, which the backend retries; the retry creates the job once", async () => {
+    stack.emulator.faults.unavailable(1);
+    const refused = await statusOf(createTask({ run: "create-503" }));
+    expect(refused).toMatchObject({
+      code: status.UNAVAILABLE,
+      details: expect.stringContaining("could not create the query job"),
+    });
+    const { resourceMeta } = await createTask({ run: "create-503" });
+    expect((await pollUntilTerminal(resourceMeta)).resource.phase).toBe(Phase.SUCCEEDED);
+  });
+
+  it("an unknown job → FAILED 'job not found'; garbage meta → INVALID_ARGUMENT; the server keeps serving", async () => {
+    const unknown = { job_id: "flyte_missing", project: PROJECT, location: "US", user_agent: "x" };
+    const resource = (await getTask(Buffer.from(JSON.stringify(unknown)))).resource!;
+    expect(resource.phase).toBe(Phase.FAILED);
+    expect(resource.message).toBe(`job not found: ${PROJECT}:US.flyte_missing`);
+    for (const garbage of ["not json", '{"job_id": 5}', "{}"]) {
+      expect(await statusOf(getTask(Buffer.from(garbage)))).toMatchObject({ code: status.INVALID_ARGUMENT });
+    }
+    expect(
+      (await pollUntilTerminal((await createTask({ run: "after-garbage" })).resourceMeta)).resource.phase,
+    ).toBe(Phase.SUCCEEDED);
+  });
+
+  it("bad task config → INVALID_ARGUMENT naming the field", async () => {
+    const noProject = await statusOf(createTask({ run: "bad1", custom: { Location: "US" } }));
+    expect(noProject).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringContaining("custom.ProjectID"),
+    });
+    const noSql = await statusOf(createTask({ run: "bad2", sql: "  " }));
+    expect(noSql).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringContaining("no SQL"),
+    });
+    const reserved = await statusOf(
+      createTask({ run: "bad3", custom: { ProjectID: PROJECT, query: "SELECT 2" } }),
+    );
+    expect(reserved).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringContaining("custom.query"),
+    });
+    const missingInput = await statusOf(
+      createTask({ run: "bad4", sql: "SELECT @n", inputTypes: { n: ty.int } }),
+    );
+    expect(missingInput).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringContaining("n"),
+    });
+  });
+
+  it("the template the Python plugin writes (null Location, the colon-suffixed secrets key) runs", async () => {
+    const { resourceMeta } = await createTask({
+      run: "python-template",
+      custom: {
+        ProjectID: PROJECT,
+        Location: null,
+        Domain: "production",
+        secrets: { "google_application_credentials:": "gcp-sa" },
+      },
+    });
+    expect(metaOf(resourceMeta)).toMatchObject({
+      location: "US",
+      user_agent: "Flyte/2.0.1 (GPN:Union;production)",
+    });
+    expect((await pollUntilTerminal(resourceMeta)).resource.phase).toBe(Phase.SUCCEEDED);
+    // The named secret does not exist here: warned about by name, and application default credentials used.
+    expect(
+      stack.logs
+        .records()
+        .some((r) => r.secret === "gcp-sa" && /credentials secret is not available/.test(String(r.msg))),
+    ).toBe(true);
+  });
+
+  it("a bad credentials secret is INVALID_ARGUMENT and its value never appears in errors or logs", async () => {
+    const leaky =
+      '{"client_email": "svc@p.iam.gserviceaccount.com", "private_key": "-----BEGIN PRIVATE KEY-----\\nAAAA-Secret-Zz9"';
+    const notJson = await statusOf(
+      createTask({ run: "bad-key", secrets: { google_application_credentials: leaky } }),
+    );
+    expect(notJson).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringContaining("not valid JSON"),
+    });
+    const partial = JSON.stringify({ type: "service_account", private_key_id: "pk-id-Secret-Qq1" });
+    const notKey = await statusOf(
+      createTask({ run: "bad-key2", secrets: { google_application_credentials: partial } }),
+    );
+    expect(notKey).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringContaining("service-account key"),
+    });
+    for (const text of [notJson!.details, notKey!.details, stack.logs.text]) {
+      expect(text).not.toContain("Secret-Zz9");
+      expect(text).not.toContain("Secret-Qq1");
+    }
+  });
+});
+
+describe("cancel", () => {
+  let slow: Stack;
+  beforeAll(async () => {
+    // Jobs stay PENDING for a minute, long enough to cancel them.
+    slow = await startStack({ jobDelayMs: 60_000 });
+  });
+  afterAll(async () => {
+    await slow?.close();
+  });
+
+  it("delete cancels a pending job: it ends ABORTED with BigQuery's 'stopped'; delete again succeeds", async () => {
+    const { resourceMeta } = await slow.client.createTask({
+      template: {
+        type: "bigquery_query_job_task",
+        custom: { ProjectID: PROJECT } as never,
+        interface: { inputs: variables({}), outputs: variables({ results: ty.dataframe }) },
+        target: { case: "sql", value: { statement: "SELECT 1 AS one" } },
+      },
+      outputPrefix: "file:///tmp/out",
+      taskExecutionMetadata: executionMetadata("cancel"),
+    });
+    const request = { resourceMeta, taskCategory: CATEGORY };
+    expect((await slow.client.getTask(request)).resource!.phase).toBe(Phase.QUEUED);
+    await slow.client.deleteTask(request);
+    await slow.client.deleteTask(request);
+    const resource = (await slow.client.getTask(request)).resource!;
+    expect(resource.phase).toBe(Phase.ABORTED);
+    expect(resource.message).toMatch(/^stopped: .*cancel/i);
+  });
+});
+
+describe("BigQuery slow or down", () => {
+  const meta = Buffer.from(
+    JSON.stringify({ job_id: "flyte_x", project: PROJECT, location: "US", user_agent: "x" }),
+  );
+  let hanging: Server;
+  let silent: Stack;
+  let down: Stack;
+
+  beforeAll(async () => {
+    // Accepts connections and never answers: BigQuery at its slowest.
+    hanging = createServer(() => undefined);
+    await new Promise<void>((resolve) => hanging.listen(0, "127.0.0.1", resolve));
+    silent = await startStack(
+      {},
+      { apiEndpoint: `http://127.0.0.1:${(hanging.address() as AddressInfo).port}` },
+    );
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const deadPort = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    down = await startStack({}, { apiEndpoint: `http://127.0.0.1:${deadPort}` });
+  });
+
+  afterAll(async () => {
+    await silent?.close();
+    await down?.close();
+    hanging?.closeAllConnections();
+    await new Promise((resolve) => hanging?.close(resolve));
+  });
+
+  it("no answer: get says RUNNING 'did not answer in time' before the call's deadline", async () => {
+    const started = Date.now();
+    const resource = (
+      await silent.client.getTask({ resourceMeta: meta, taskCategory: CATEGORY }, { deadlineMs: 2000 })
+    ).resource!;
+    expect(resource.phase).toBe(Phase.RUNNING);
+    expect(resource.message).toBe("BigQuery did not answer in time; will check again");
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it("no answer: create and delete fail UNAVAILABLE before the deadline, so the backend retries them", async () => {
+    const create = silent.client.createTask(
+      {
+        template: {
+          type: "bigquery_query_job_task",
+          custom: { ProjectID: PROJECT } as never,
+          target: { case: "sql", value: { statement: "SELECT 1" } },
+        },
+        outputPrefix: "file:///tmp/out",
+        taskExecutionMetadata: executionMetadata("slow"),
+      },
+      { deadlineMs: 2000 },
+    );
+    expect(await statusOf(create)).toMatchObject({
+      code: status.UNAVAILABLE,
+      details: expect.stringContaining("did not answer in time"),
+    });
+    const remove = silent.client.deleteTask(
+      { resourceMeta: meta, taskCategory: CATEGORY },
+      { deadlineMs: 2000 },
+    );
+    expect(await statusOf(remove)).toMatchObject({ code: status.UNAVAILABLE });
+  });
+
+  it("connection refused: get says RUNNING with the reason", async () => {
+    const resource = (await down.client.getTask({ resourceMeta: meta, taskCategory: CATEGORY })).resource!;
+    expect(resource.phase).toBe(Phase.RUNNING);
+    expect(resource.message).toMatch(/^BigQuery is unreachable \(.*ECONNREFUSED.*\); will check again$/);
+  });
+});
