@@ -252,6 +252,17 @@ describe("BigQueryConnector over gRPC against the emulator", () => {
     expect(job.configuration.labels).toEqual({ [NO_OUTPUTS_LABEL]: "none" });
   });
 
+  it("a DML statement reports its statement type and affected rows in customInfo", async () => {
+    const { resourceMeta } = await createTask({
+      run: "dml",
+      sql: "UPDATE shop.orders SET paid = paid WHERE customer = 'ada'",
+      outputs: false,
+    });
+    const { resource } = await pollUntilTerminal(resourceMeta);
+    expect(resource.phase).toBe(Phase.SUCCEEDED);
+    expect(resource.customInfo).toMatchObject({ statementType: "UPDATE", numDmlAffectedRows: "2" });
+  });
+
   it("a job created by the Python connector (no label, its meta) reports results", async () => {
     const [job] = await stack.bigquery.createQueryJob({ query: "SELECT 7 AS seven", location: "US" });
     const meta = {
