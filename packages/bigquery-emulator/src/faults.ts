@@ -12,6 +12,10 @@ export interface JobFailure {
  * the API being unavailable, and jobs failing inside BigQuery's backend.
  */
 export interface Faults {
+  /**
+   * Answer requests with HTTP 503 (BigQuery's `backendError` shape): the next `requests` of them, or
+   * all of them until `unavailable(false)`.
+   */
   unavailable(requests: number | boolean): void;
   /** The next `count` query jobs (default 1) end DONE with this errorResult instead of running. */
   failNextJobs(failure: JobFailure, count?: number): void;
@@ -24,10 +28,6 @@ export class FaultState implements Faults {
   #unavailable: number | boolean = false;
   readonly #jobFailures: JobFailure[] = [];
 
-  /**
-   * Answer requests with HTTP 503 (BigQuery's `backendError` shape): the next `requests` of them, or
-   * all of them until `unavailable(false)`.
-   */
   unavailable(requests: number | boolean): void {
     if (typeof requests === "number" && !(Number.isInteger(requests) && requests >= 0)) {
       throw new RangeError(`requests must be a non-negative integer or a boolean, got ${requests}`);
