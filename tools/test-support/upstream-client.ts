@@ -13,6 +13,7 @@ import {
   type ServiceError,
 } from "@grpc/grpc-js";
 import { create, fromBinary, toBinary, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import { TaskExecution_Phase as Phase } from "@flyteorg/flyteidl2/flyteidl2/core/execution_pb.ts";
 import {
   CreateTaskRequestSchema,
   CreateTaskResponseSchema,
@@ -119,6 +120,21 @@ export class UpstreamClient {
     return messages;
   }
 
+  /**
+   * GetTask until the phase is terminal, `pauseMs` apart, at most `maxPolls` times: the last resource
+   * and every phase seen, in order (repeats collapsed).
+   */
+  async pollUntilTerminal(init: Init<typeof GetTaskRequestSchema>, { pauseMs = 10, maxPolls = 200 } = {}) {
+    const seen: Phase[] = [];
+    for (let i = 0; i < maxPolls; i++) {
+      const resource = (await this.getTask(init)).resource!;
+      if (seen[seen.length - 1] !== resource.phase) seen.push(resource.phase);
+      if (TERMINAL_PHASES.includes(resource.phase)) return { resource, seen };
+      await new Promise((r) => setTimeout(r, pauseMs));
+    }
+    throw new Error(`no terminal phase; saw ${seen.join(",")}`);
+  }
+
   /** Sends raw bytes as a method's request: for malformed-request tests. */
   sendRaw(name: keyof typeof definition, bytes: Buffer, options?: RpcOptions): Promise<unknown> {
     return this.#unary(name, bytes, options);
@@ -138,6 +154,8 @@ export class UpstreamClient {
     });
   }
 }
+
+const TERMINAL_PHASES = [Phase.SUCCEEDED, Phase.FAILED, Phase.ABORTED, Phase.RETRYABLE_FAILED];
 
 function callOptions(options: RpcOptions = {}): CallOptions {
   return { deadline: Date.now() + (options.deadlineMs ?? 10_000) };

@@ -16,7 +16,7 @@ import {
   ty,
   variables,
 } from "../../../tools/test-support/upstream-literals";
-import { CATEGORY, PROJECT, TERMINAL, metaOf, startStack, type Stack } from "./support";
+import { CATEGORY, PROJECT, metaOf, rowsAt, startStack, type Stack } from "./support";
 
 let stack: Stack;
 
@@ -70,15 +70,11 @@ const getTask = (resourceMeta: Uint8Array) => stack.client.getTask({ resourceMet
 const deleteTask = (resourceMeta: Uint8Array) =>
   stack.client.deleteTask({ resourceMeta, taskCategory: CATEGORY });
 
-async function pollUntilTerminal(resourceMeta: Uint8Array) {
-  const seen: Phase[] = [];
-  for (let i = 0; i < 500; i++) {
-    const resource = (await getTask(resourceMeta)).resource!;
-    if (seen[seen.length - 1] !== resource.phase) seen.push(resource.phase);
-    if (TERMINAL.includes(resource.phase)) return { resource, seen };
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`no terminal phase; saw ${seen.join(",")}`);
+function pollUntilTerminal(resourceMeta: Uint8Array) {
+  return stack.client.pollUntilTerminal(
+    { resourceMeta, taskCategory: CATEGORY },
+    { pauseMs: 5, maxPolls: 500 },
+  );
 }
 
 type GetResource = Awaited<ReturnType<typeof getTask>>["resource"];
@@ -88,15 +84,6 @@ function resultsUri(resource: GetResource): string | undefined {
   if (literal?.value.case !== "scalar" || literal.value.value.value.case !== "structuredDataset")
     return undefined;
   return literal.value.value.value.value.uri;
-}
-
-/** The rows of the table a `bq://project:dataset.table` URI names, read with the Google client. */
-async function rowsAt(uri: string) {
-  const match = /^bq:\/\/([^:]+):([^.]+)\.(.+)$/.exec(uri);
-  if (!match) throw new Error(`not a bq:// table URI: ${uri}`);
-  const [, project, dataset, table] = match;
-  const [rows] = await stack.bigquery.dataset(dataset, { projectId: project }).table(table).getRows();
-  return rows;
 }
 
 async function jobIds(): Promise<string[]> {
@@ -124,7 +111,7 @@ describe("BigQueryConnector over gRPC against the emulator", () => {
 
     const uri = resultsUri(resource)!;
     expect(uri).toMatch(new RegExp(`^bq://${PROJECT}:[^.]+\\.anon[0-9a-f]+$`));
-    const rows = await rowsAt(uri);
+    const rows = await rowsAt(stack.bigquery, uri);
     expect(rows.map((r) => [r.order_id, r.customer])).toEqual([
       [1, "ada"],
       [2, "grace"],
@@ -158,7 +145,9 @@ describe("BigQueryConnector over gRPC against the emulator", () => {
     const { resource } = await pollUntilTerminal(resourceMeta);
     expect(resource.phase).toBe(Phase.SUCCEEDED);
     expect(resultsUri(resource)).toBe(`bq://${PROJECT}:scratch.totals`);
-    expect((await rowsAt(`bq://${PROJECT}:scratch.totals`)).map((r) => [r.customer, r.total])).toEqual([
+    expect(
+      (await rowsAt(stack.bigquery, `bq://${PROJECT}:scratch.totals`)).map((r) => [r.customer, r.total]),
+    ).toEqual([
       ["ada", 19.75],
       ["grace", 40],
     ]);
@@ -185,7 +174,7 @@ describe("BigQueryConnector over gRPC against the emulator", () => {
     });
     const { resource } = await pollUntilTerminal(resourceMeta);
     expect([resource.phase, resource.message]).toEqual([Phase.SUCCEEDED, "DONE"]);
-    const [row] = await rowsAt(resultsUri(resource)!);
+    const [row] = await rowsAt(stack.bigquery, resultsUri(resource)!);
     expect(row).toMatchObject({ n: 2, label: "ada's orders", scaled: 2.5, flag: true, id_count: 3 });
     // A Flyte datetime travels as a DATETIME parameter holding the UTC wall-clock time, as in the Python plugin.
     expect(row.happened_at.value).toMatch(/^2024-05-06[T ]07:08:09\.123/);
@@ -273,7 +262,7 @@ describe("BigQueryConnector over gRPC against the emulator", () => {
     };
     const { resource } = await pollUntilTerminal(Buffer.from(JSON.stringify(meta)));
     expect(resource.phase).toBe(Phase.SUCCEEDED);
-    expect(await rowsAt(resultsUri(resource)!)).toEqual([{ seven: 7 }]);
+    expect(await rowsAt(stack.bigquery, resultsUri(resource)!)).toEqual([{ seven: 7 }]);
   });
 
   it("transient job failures (backendError, rateLimitExceeded) → RETRYABLE_FAILED with the reason", async () => {

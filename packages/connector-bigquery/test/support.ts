@@ -3,7 +3,6 @@
  * gRPC server on port 0, and a client that encodes requests with the upstream @flyteorg/flyteidl2 code.
  */
 import { BigQuery } from "@google-cloud/bigquery";
-import { TaskExecution_Phase as Phase } from "@flyteorg/flyteidl2/flyteidl2/core/execution_pb.ts";
 import { ConnectorRegistry, ConnectorServer } from "@flyte-connectors/runtime";
 import {
   startEmulator,
@@ -92,7 +91,14 @@ export async function startStack(
   };
 }
 
-export const TERMINAL = [Phase.SUCCEEDED, Phase.FAILED, Phase.ABORTED, Phase.RETRYABLE_FAILED];
+/** The rows of the table a `bq://project:dataset.table` URI names, read with the Google client. */
+export async function rowsAt(bigquery: BigQuery, uri: string) {
+  const match = /^bq:\/\/([^:]+):([^.]+)\.(.+)$/.exec(uri);
+  if (!match) throw new Error(`not a bq:// table URI: ${uri}`);
+  const [, project, dataset, table] = match;
+  const [rows] = await bigquery.dataset(dataset, { projectId: project }).table(table).getRows();
+  return rows;
+}
 
 export function metaOf(resourceMeta: Uint8Array): Record<string, string> {
   return JSON.parse(Buffer.from(resourceMeta).toString("utf8")) as Record<string, string>;

@@ -14,7 +14,7 @@ import {
   type ExecuteOptions,
 } from "@flyte-connectors/runtime";
 import { BigQueryConnector, BigQueryTask } from "../src";
-import { PROJECT, startStack, type Stack } from "./support";
+import { PROJECT, rowsAt, startStack, type Stack } from "./support";
 
 let stack: Stack;
 let local: ExecuteOptions;
@@ -42,10 +42,8 @@ function paidOrders() {
   });
 }
 
-async function rowsOf(frame: DataFrame) {
-  const [, project, dataset, table] = /^bq:\/\/([^:]+):([^.]+)\.(.+)$/.exec(frame.uri)!;
-  const [rows] = await stack.bigquery.dataset(dataset, { projectId: project }).table(table).getRows();
-  return rows;
+function rowsOf(frame: DataFrame) {
+  return rowsAt(stack.bigquery, frame.uri);
 }
 
 describe("BigQueryTask's template", () => {

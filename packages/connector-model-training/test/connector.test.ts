@@ -81,15 +81,8 @@ function metaOf(resourceMeta: Uint8Array): { job_id: string; endpoint: string } 
   return JSON.parse(Buffer.from(resourceMeta).toString("utf8"));
 }
 
-async function pollUntilTerminal(resourceMeta: Uint8Array) {
-  const seen: Phase[] = [];
-  for (let i = 0; i < 200; i++) {
-    const resource = (await getTask(resourceMeta)).resource!;
-    if (seen[seen.length - 1] !== resource.phase) seen.push(resource.phase);
-    if ([Phase.SUCCEEDED, Phase.FAILED, Phase.ABORTED, Phase.RETRYABLE_FAILED].includes(resource.phase)) return { resource, seen };
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`no terminal phase; saw ${seen.join(",")}`);
+function pollUntilTerminal(resourceMeta: Uint8Array) {
+  return client.pollUntilTerminal({ resourceMeta, taskCategory: CATEGORY, connection: secrets });
 }
 
 describe("ModelTrainingConnector over gRPC against the reference service", () => {
