@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const require = createRequire(path.join(root, "packages/runtime/package.json"));
-const rt = require(path.join(root, "packages/runtime/dist/index.js"));
+const rt = require(path.join(root, "packages/runtime/dist/executor/index.js"));
 const pino = require("pino");
 
 const args = process.argv.slice(2);

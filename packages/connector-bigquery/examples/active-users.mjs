@@ -7,7 +7,8 @@
 import { parseArgs } from "node:util";
 import { BigQuery } from "@google-cloud/bigquery";
 import { BigQueryTask, connectors } from "@flyte-connectors/connector-bigquery";
-import { ConnectorRegistry, TaskFailedError, types } from "@flyte-connectors/runtime";
+import { ConnectorRegistry, types } from "@flyte-connectors/runtime";
+import { TaskFailedError } from "@flyte-connectors/runtime/executor";
 
 const { values: args } = parseArgs({
   options: {

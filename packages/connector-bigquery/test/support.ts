@@ -3,7 +3,8 @@
  * gRPC server on port 0, and a client that encodes requests with the upstream @flyteorg/flyteidl2 code.
  */
 import { BigQuery } from "@google-cloud/bigquery";
-import { ConnectorRegistry, ConnectorServer } from "@flyte-connectors/runtime";
+import { ConnectorRegistry } from "@flyte-connectors/runtime";
+import { ConnectorServer } from "@flyte-connectors/runtime/server";
 import {
   startEmulator,
   type EmulatorOptions,

@@ -8,11 +8,10 @@ import {
   ConnectorError,
   ConnectorRegistry,
   DataFrame,
-  TaskFailedError,
   TaskExecutionPhase,
   types,
-  type ExecuteOptions,
 } from "@flyte-connectors/runtime";
+import { TaskFailedError, type ExecuteOptions } from "@flyte-connectors/runtime/executor";
 import { BigQueryConnector, BigQueryTask } from "../src";
 import { PROJECT, rowsAt, startStack, type Stack } from "./support";
 

@@ -4,7 +4,8 @@
  *
  * It runs in `npm test` (test/seed.test.ts), which prints what a user sees.
  */
-import { defaultRegistry, type ExecuteOptions, type FlyteFile } from "@flyte-connectors/runtime";
+import { defaultRegistry, type FlyteFile } from "@flyte-connectors/runtime";
+import type { ExecuteOptions } from "@flyte-connectors/runtime/executor";
 import { ModelTrainTask, ModelTrainingConnector } from "../src";
 
 /** Registers the connector into the default registry, as importing a connector module does. */

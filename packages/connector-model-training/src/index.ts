@@ -10,7 +10,8 @@
  * @example Run the reference service and a job against it from code:
  * ```ts
  * import { ModelTrainingConnector, startTrainingService } from "@flyte-connectors/connector-model-training";
- * import { ConnectorRegistry, ConnectorServer } from "@flyte-connectors/runtime";
+ * import { ConnectorRegistry } from "@flyte-connectors/runtime";
+ * import { ConnectorServer } from "@flyte-connectors/runtime/server";
  *
  * const service = await startTrainingService({ port: 8080 });
  * const server = new ConnectorServer({ registry: new ConnectorRegistry([new ModelTrainingConnector()]) });

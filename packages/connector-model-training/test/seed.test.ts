@@ -5,7 +5,9 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { PassThrough } from "node:stream";
-import { ConnectorServer, FlyteFile, TaskAbortedError, createExecutionLogger, defaultRegistry } from "@flyte-connectors/runtime";
+import { ConnectorServer } from "@flyte-connectors/runtime/server";
+import { FlyteFile, defaultRegistry } from "@flyte-connectors/runtime";
+import { TaskAbortedError, createExecutionLogger } from "@flyte-connectors/runtime/executor";
 import { ModelTrainTask, startTrainingService, type TrainingService } from "../src";
 import { registerConnector, trainModel } from "../examples/seed";
 

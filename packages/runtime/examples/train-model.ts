@@ -19,9 +19,9 @@ import {
   types,
   type CallContext,
   type CreateContext,
-  type ExecuteOptions,
   type Resource,
-} from "../src";
+} from "@flyte-connectors/runtime";
+import type { ExecuteOptions } from "@flyte-connectors/runtime/executor";
 
 interface TrainJobMeta {
   job_id: string;

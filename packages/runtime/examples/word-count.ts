@@ -11,9 +11,9 @@ import {
   jsonMeta,
   types,
   type CreateContext,
-  type ExecuteOptions,
   type Resource,
-} from "../src";
+} from "@flyte-connectors/runtime";
+import type { ExecuteOptions } from "@flyte-connectors/runtime/executor";
 
 interface Meta {
   job_id: string;

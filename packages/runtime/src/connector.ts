@@ -63,14 +63,25 @@ export interface CallContext {
   readonly secrets: SecretStore;
   /** Non-secret per-task settings from `connection.configs`. */
   readonly configs: Readonly<Record<string, string>>;
-  /** Fires when the client cancels or the call's deadline passes. Pass it to every HTTP call. */
+  /**
+   * Fires when the client cancels, the call's deadline passes, the server shuts down — or the call has
+   * been answered, so work the connector left running stops too. Pass it to every HTTP call.
+   */
   readonly signal: AbortSignal;
   /**
    * When the caller stops waiting (epoch ms), if it set a deadline (the backend's default is 10 s). Retry
    * loops should finish before it, so `get` can still answer "not yet" instead of timing out.
    */
   readonly deadline?: number;
-  /** A child logger bound to the task type, operation and (once known) job id. */
+  /**
+   * A signal that fires `marginMs` (default 750) before the deadline, or with `signal`: give it to calls
+   * on the external system, and when it fires while `signal` has not, answer "not yet" (a non-terminal
+   * phase with a message) instead of letting the call time out. The runtime owns and clears its timer.
+   */
+  beforeDeadline(marginMs?: number): AbortSignal;
+  /** Milliseconds left before the deadline minus `marginMs` (default 0), never below 0; `Infinity` without one. */
+  timeLeft(marginMs?: number): number;
+  /** A logger bound to the task type, operation and, once known, the job id. Made on first use. */
   readonly logger: Logger;
 }
 
@@ -186,14 +197,18 @@ export function jsonMeta<M extends object>(required: ReadonlyArray<keyof M & str
       try {
         value = JSON.parse(decoder.decode(bytes));
       } catch (cause) {
-        throw ConnectorError.badRequest(`resource_meta is not valid UTF-8 JSON (${bytes.length} bytes)`, { cause });
+        throw ConnectorError.badRequest(`resource_meta is not valid UTF-8 JSON (${bytes.length} bytes)`, {
+          cause,
+        });
       }
       if (value === null || typeof value !== "object" || Array.isArray(value)) {
         throw ConnectorError.badRequest("resource_meta must be a JSON object");
       }
       const missing = required.filter((key) => (value as Record<string, unknown>)[key] == null);
       if (missing.length > 0) {
-        throw ConnectorError.badRequest(`resource_meta is missing ${missing.map((k) => `"${k}"`).join(", ")}`);
+        throw ConnectorError.badRequest(
+          `resource_meta is missing ${missing.map((k) => `"${k}"`).join(", ")}`,
+        );
       }
       return value as M;
     },

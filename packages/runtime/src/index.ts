@@ -1,10 +1,10 @@
 /**
- * @flyte-connectors/runtime — write a Flyte 2 connector in TypeScript, serve it over gRPC, and run its
- * tasks locally.
+ * @flyte-connectors/runtime — write a Flyte 2 connector in TypeScript, and the task classes that run on it.
  *
  * A connector is a stateless service: `create` starts a job on an external system and returns its
  * metadata (stored by the backend as `resource_meta`), `get` reports the job's phase, `delete` cancels
- * it. Every call gets an `AbortSignal` that fires when the backend cancels or the deadline passes.
+ * it. Every call gets an `AbortSignal` that fires when the backend cancels, the deadline passes or the
+ * call ends, and `beforeDeadline()` to stop waiting in time to answer "not yet".
  *
  * @example
  * ```ts
@@ -22,7 +22,7 @@
  *     if (typeof inputs.text !== "string") throw ConnectorError.badRequest("input 'text' must be a string");
  *     return { job_id: idempotencyKey };      // same attempt → same job
  *   }
- *   async get(meta: JobMeta, { signal }: CallContext): Promise<Resource> {
+ *   async get(meta: JobMeta, _ctx: CallContext): Promise<Resource> {
  *     return { phase: Phase.SUCCEEDED, outputs: { echoed: meta.job_id } };
  *   }
  *   async delete(): Promise<void> {}           // nothing to cancel: deleting is always safe
@@ -31,7 +31,10 @@
  * export const connectors = [new EchoConnector()]; // `flyte-connector serve --modules ./echo.js`
  * ```
  *
- * Serve it from code with `new ConnectorServer({ registry: new ConnectorRegistry(connectors) }).listen()`.
+ * The root holds the authoring API only. Running things lives behind subpaths:
+ * `@flyte-connectors/runtime/server` (serve from code), `/executor` (run tasks locally: errors, events,
+ * options), `/cli` (the connector module loader), `/pipeline` (for transport adapters and test kits) and
+ * `/wire` (the flyteidl2 wire types and literal conversion).
  *
  * @module
  */
@@ -52,11 +55,16 @@ export {
   type TaskExecutionMetadata,
   type TaskTemplateSpec,
 } from "./connector";
-export { ConnectorError, ErrorCode, isAbortError, type ConnectorErrorOptions } from "./errors";
+export {
+  ConfigurationError,
+  ConnectorError,
+  ErrorCode,
+  isAbortError,
+  type ConnectorErrorOptions,
+} from "./errors";
 export { TaskExecutionPhase, isTerminal, phaseFromState, phaseName } from "./phase";
 export { ConnectorRegistry, defaultRegistry, type ConnectorInfo, type RegisterOptions } from "./registry";
-export { SecretStore, type SecretSourceOptions } from "./secrets";
-export { idempotencyKeyFor } from "./idempotency";
+export type { SecretStore } from "./secrets";
 export {
   DataFrame,
   Duration,
@@ -65,43 +73,17 @@ export {
   FlyteFile,
   RawBinary,
   float,
-  fromLiteral,
-  guessLiteralType,
-  inputsToNative,
-  nativeToInputs,
-  nativeToOutputs,
-  outputsToNative,
-  toLiteral,
+  type BlobOptions,
+  type DataFrameColumn,
+  type DataFrameOptions,
 } from "./literals";
-export { ConnectorServer, type ConnectorServerOptions, type ListenOptions } from "./server/server";
 export {
   TaskTemplate,
-  RUNTIME_VERSION,
   type SerializationContext,
   type TaskInterface,
   type TaskTemplateOptions,
 } from "./task/template";
-export { types, interfaceToProto, type NativeOf, type NativeValues, type TypeShape, type TypeToken } from "./task/types";
-export {
-  AsyncConnectorExecutorMixin,
-  DEFAULT_POLL,
-  TaskAbortedError,
-  TaskFailedError,
-  TaskTimeoutError,
-  createExecutionLogger,
-  executeTask,
-  pollDelays,
-  type ExecutableTask,
-  type ExecuteOptions,
-  type PollOptions,
-  type StopReason,
-  type TaskInputs,
-  type TaskOutputs,
-} from "./executor";
-export {
-  CONNECTOR_PACKAGE_FIELD,
-  discoverConnectorPackages,
-  formatConnectorTable,
-  loadConnectors,
-  type LoadedConnector,
-} from "./cli/load";
+export { types, type NativeOf, type NativeValues, type TypeShape, type TypeToken } from "./task/types";
+export { AsyncConnectorExecutorMixin, type TaskInputs, type TaskOutputs } from "./executor/mixin";
+// The type of `execute()`'s options; the rest of the executor's surface is in `/executor`.
+export type { ExecuteOptions } from "./executor/execute";

@@ -1,5 +1,5 @@
 import type { AsyncConnector, TaskCategory } from "./connector";
-import { ConnectorError } from "./errors";
+import { ConfigurationError, ConnectorError, clip } from "./errors";
 
 /** A connector as the registry holds it; the meta type is erased. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -26,6 +26,7 @@ function keyOf(category: TaskCategory): string {
  */
 export class ConnectorRegistry {
   readonly #connectors = new Map<string, AnyConnector>();
+  #revision = 0;
 
   constructor(connectors: Iterable<AnyConnector> = []) {
     for (const c of connectors) this.register(c);
@@ -37,12 +38,13 @@ export class ConnectorRegistry {
     const key = keyOf(connector.taskCategory);
     const existing = this.#connectors.get(key);
     if (existing && existing !== connector && !options.override) {
-      throw ConnectorError.badRequest(
+      throw new ConfigurationError(
         `task type "${connector.taskTypeName}" version ${connector.taskTypeVersion} is already served by ` +
           `"${existing.name}"; pass { override: true } to replace it`,
       );
     }
     this.#connectors.set(key, connector);
+    this.#revision++;
     return this;
   }
 
@@ -51,11 +53,18 @@ export class ConnectorRegistry {
     const connector = this.#connectors.get(keyOf(category));
     if (!connector) {
       const known = [...this.#connectors.keys()].join(", ") || "none";
+      // The name comes from the request: bounded, so a huge one cannot make a huge message.
       throw ConnectorError.notFound(
-        `no connector for task type "${category.name}" version ${category.version} (registered: ${known})`,
+        `no connector for task type ${JSON.stringify(clip(String(category.name), 200))} version ${category.version} ` +
+          `(registered: ${known})`,
       );
     }
     return connector;
+  }
+
+  /** Changes whenever a connector is registered: lets callers cache what they derive from the registry. */
+  get revision(): number {
+    return this.#revision;
   }
 
   find(category: TaskCategory): AnyConnector | undefined {
@@ -88,7 +97,7 @@ export class ConnectorRegistry {
 
 function validateConnector(connector: AnyConnector): void {
   const problems: string[] = [];
-  if (!connector || typeof connector !== "object") throw ConnectorError.badRequest("not a connector instance");
+  if (!connector || typeof connector !== "object") throw new ConfigurationError("not a connector instance");
   if (typeof connector.name !== "string" || !connector.name) problems.push("name must be a non-empty string");
   if (typeof connector.taskTypeName !== "string" || !connector.taskTypeName) {
     problems.push("taskTypeName must be a non-empty string");
@@ -99,11 +108,17 @@ function validateConnector(connector: AnyConnector): void {
   for (const method of ["create", "get", "delete"] as const) {
     if (typeof connector[method] !== "function") problems.push(`${method}() is missing`);
   }
-  if (!connector.metadata || typeof connector.metadata.encode !== "function" || typeof connector.metadata.decode !== "function") {
+  if (
+    !connector.metadata ||
+    typeof connector.metadata.encode !== "function" ||
+    typeof connector.metadata.decode !== "function"
+  ) {
     problems.push("metadata must be a codec with encode() and decode()");
   }
   if (problems.length) {
-    throw ConnectorError.badRequest(`invalid connector ${JSON.stringify(connector.name ?? "?")}: ${problems.join("; ")}`);
+    throw new ConfigurationError(
+      `invalid connector ${JSON.stringify(connector.name ?? "?")}: ${problems.join("; ")}`,
+    );
   }
 }
 

@@ -23,22 +23,19 @@ export const DEFAULT_SECRET_ENV_PREFIX = "FLYTE_SECRET_";
  */
 export class SecretStore {
   readonly #connection: Readonly<Record<string, string>>;
-  readonly #seen = new Set<string>();
-  readonly #options: Required<Omit<SecretSourceOptions, "env">> & { env: NodeJS.ProcessEnv };
+  // Made when a lookup first hands out a value from outside the connection: most calls never do.
+  #seen: Set<string> | undefined;
+  readonly #options: SecretSourceOptions;
 
   constructor(connectionSecrets: Readonly<Record<string, string>> = {}, options: SecretSourceOptions = {}) {
     this.#connection = connectionSecrets;
-    this.#options = {
-      secretsDir: options.secretsDir ?? DEFAULT_SECRETS_DIR,
-      envPrefix: options.envPrefix ?? DEFAULT_SECRET_ENV_PREFIX,
-      env: options.env ?? process.env,
-    };
+    this.#options = options;
   }
 
   /** The secret's value, or undefined when no source has it. */
   get(name: string): string | undefined {
     const value = this.#lookup(name);
-    if (value !== undefined) this.#seen.add(value);
+    if (value !== undefined && this.#connection[name] !== value) (this.#seen ??= new Set()).add(value);
     return value;
   }
 
@@ -48,7 +45,7 @@ export class SecretStore {
     if (value === undefined) {
       throw ConnectorError.badRequest(
         `secret "${name}" is required: set it in the task's connection, or as ${this.#envName(name)} or ` +
-          `${path.join(this.#options.secretsDir, name)} on the connector`,
+          `${path.join(this.#secretsDir, name)} on the connector`,
       );
     }
     return value;
@@ -60,7 +57,17 @@ export class SecretStore {
 
   /** Every value this store holds or has handed out: what the runtime scrubs from logs and errors. */
   values(): string[] {
-    return [...Object.values(this.#connection).filter((v) => v !== ""), ...this.#seen];
+    const values: string[] = [];
+    for (const key in this.#connection) if (this.#connection[key] !== "") values.push(this.#connection[key]);
+    if (this.#seen) values.push(...this.#seen);
+    return values;
+  }
+
+  /** Whether `values()` is empty: the common case, where scrubbing can be skipped. */
+  get empty(): boolean {
+    if (this.#seen) return false;
+    for (const key in this.#connection) if (this.#connection[key] !== "") return false;
+    return true;
   }
 
   /** Never print secret values, even by accident. */
@@ -75,20 +82,26 @@ export class SecretStore {
   #lookup(name: string): string | undefined {
     const fromConnection = this.#connection[name];
     if (fromConnection !== undefined && fromConnection !== "") return fromConnection;
-    const fromEnv = this.#options.env[this.#envName(name)];
+    const fromEnv = (this.#options.env ?? process.env)[this.#envName(name)];
     if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
     return this.#readFile(name);
   }
 
   #envName(name: string): string {
-    return this.#options.envPrefix + name.toUpperCase().replace(/[^A-Z0-9]/g, "_");
+    return (
+      (this.#options.envPrefix ?? DEFAULT_SECRET_ENV_PREFIX) + name.toUpperCase().replace(/[^A-Z0-9]/g, "_")
+    );
+  }
+
+  get #secretsDir(): string {
+    return this.#options.secretsDir ?? DEFAULT_SECRETS_DIR;
   }
 
   #readFile(name: string): string | undefined {
     // Secret names are single path segments; anything else is not a secret file.
     if (!/^[A-Za-z0-9_.-]+$/.test(name) || name.startsWith(".")) return undefined;
     try {
-      return readFileSync(path.join(this.#options.secretsDir, name), "utf8").replace(/\r?\n$/, "");
+      return readFileSync(path.join(this.#secretsDir, name), "utf8").replace(/\r?\n$/, "");
     } catch {
       return undefined;
     }

@@ -6,13 +6,13 @@ import { inspect } from "node:util";
 import {
   ConnectorError,
   ConnectorRegistry,
-  SecretStore,
   TaskExecutionPhase as Phase,
-  idempotencyKeyFor,
   isTerminal,
   jsonMeta,
   phaseFromState,
-} from "../src";
+} from "@flyte-connectors/runtime";
+import { SecretStore } from "../src/secrets";
+import { idempotencyKeyFor } from "@flyte-connectors/runtime/pipeline";
 import { MinimalConnector, TestConnector } from "./fixtures/test-connector";
 
 describe("phases", () => {

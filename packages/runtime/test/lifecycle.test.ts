@@ -6,7 +6,8 @@ import { credentials, loadPackageDefinition, type Client, type ServiceError } fr
 import { protoPath as healthProtoPath } from "grpc-health-check";
 import { loadSync } from "@grpc/proto-loader";
 import path from "node:path";
-import { ConnectorRegistry, ConnectorServer } from "../src";
+import { ConnectorRegistry } from "@flyte-connectors/runtime";
+import { ConnectorServer } from "@flyte-connectors/runtime/server";
 import { TestConnector } from "./fixtures/test-connector";
 import { LogCapture, createRequest, status } from "./support/requests";
 import { UpstreamClient, statusOf } from "../../../tools/test-support/upstream-client";

@@ -3,7 +3,8 @@
  * encoder builds. Nothing is mocked.
  */
 import { TaskExecution_Phase as Phase } from "@flyteorg/flyteidl2/flyteidl2/core/execution_pb.ts";
-import { ConnectorRegistry, ConnectorServer } from "../src";
+import { ConnectorRegistry } from "@flyte-connectors/runtime";
+import { ConnectorServer } from "@flyte-connectors/runtime/server";
 import { MinimalConnector, TestConnector } from "./fixtures/test-connector";
 import { LogCapture, category, createRequest, meta, status } from "./support/requests";
 import { UpstreamClient, statusOf } from "../../../tools/test-support/upstream-client";

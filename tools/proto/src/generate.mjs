@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Regenerates packages/runtime/src/gen from the pinned @flyteorg/flyteidl2 package.
+// Regenerates packages/runtime/src/gen from the pinned @flyteorg/flyteidl2 package (and grpc.health.v1).
 //
 //   node tools/proto/src/generate.mjs          # write proto/flyteidl2.binpb and packages/runtime/src/gen
 //   node tools/proto/src/generate.mjs --check  # generate into a temp dir; fail if it differs from the committed files
@@ -82,10 +82,20 @@ const bytes = toBinary(FileDescriptorSetSchema, create(FileDescriptorSetSchema, 
 writeFileSync(descriptorSet, bytes);
 console.log(`proto: wrote descriptor set (${ordered.length} files, ${bytes.length} bytes)`);
 
+// grpc.health.v1 comes from the .proto that grpc-health-check ships (the protocol's own definition):
+// the server implements health on generated types instead of loading that package, whose start-up parses
+// the .proto at run time. buf compiles it; a FileDescriptorSet is a repeated field, so two concatenate.
+const healthRoot = path.join(path.dirname(require.resolve("grpc-health-check/package.json")), "proto");
+const healthSet = path.join(buildDir, "health.binpb");
+run(path.join(root, "node_modules/.bin/buf"), ["build", healthRoot, "--path", path.join(healthRoot, "health/v1/health.proto"), "-o", healthSet]);
+const combinedSet = path.join(buildDir, "combined.binpb");
+writeFileSync(combinedSet, Buffer.concat([readFileSync(descriptorSet), readFileSync(healthSet)]));
+
 run(path.join(root, "node_modules/.bin/buf"), [
-  "generate", descriptorSet,
+  "generate", combinedSet,
   "--template", "proto/buf.gen.yaml",
   "--path", "flyteidl2/connector/service.proto",
+  "--path", "health/v1/health.proto",
   "--include-imports",
   "--output", outRoot,
 ]);

@@ -1,8 +1,8 @@
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { AsyncConnector } from "../connector";
-import { ConnectorError } from "../errors";
+import { ConfigurationError } from "../errors";
 import { ConnectorRegistry, defaultRegistry, type AnyConnector } from "../registry";
 
 /** Where a loaded connector came from, for the start-up table. */
@@ -22,13 +22,13 @@ function looksLikePath(spec: string): boolean {
 export function resolveModule(spec: string, cwd = process.cwd()): string {
   if (looksLikePath(spec)) {
     const file = path.resolve(cwd, spec);
-    if (!existsSync(file)) throw ConnectorError.badRequest(`module file not found: ${file}`);
+    if (!existsSync(file)) throw new ConfigurationError(`module file not found: ${file}`);
     return file;
   }
   try {
     return require.resolve(spec, { paths: [cwd, __dirname] });
   } catch (cause) {
-    throw ConnectorError.badRequest(`cannot find module "${spec}" from ${cwd}; is it installed?`, { cause });
+    throw new ConfigurationError(`cannot find module "${spec}" from ${cwd}; is it installed?`, { cause });
   }
 }
 
@@ -54,23 +54,27 @@ export async function loadModule(spec: string, cwd = process.cwd()): Promise<Loa
     namespace = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
-    throw ConnectorError.badRequest(`module "${spec}" failed to load: ${reason}`, { cause });
+    throw new ConfigurationError(`module "${spec}" failed to load: ${reason}`, { cause });
   }
   const exported =
-    namespace.connectors ?? (namespace.default as Record<string, unknown> | undefined)?.connectors ?? undefined;
+    namespace.connectors ??
+    (namespace.default as Record<string, unknown> | undefined)?.connectors ??
+    undefined;
   if (exported !== undefined && !Array.isArray(exported)) {
-    throw ConnectorError.badRequest(`module "${spec}" exports "connectors" but it is not an array`);
+    throw new ConfigurationError(`module "${spec}" exports "connectors" but it is not an array`);
   }
   const found: AnyConnector[] = [];
   for (const [index, value] of (exported ?? []).entries()) {
     if (!isConnector(value)) {
-      throw ConnectorError.badRequest(`module "${spec}": connectors[${index}] is not an AsyncConnector instance`);
+      throw new ConfigurationError(
+        `module "${spec}": connectors[${index}] is not an AsyncConnector instance`,
+      );
     }
     found.push(value);
   }
   for (const c of defaultRegistry.list()) if (!before.has(c) && !found.includes(c)) found.push(c);
   if (found.length === 0) {
-    throw ConnectorError.badRequest(
+    throw new ConfigurationError(
       `module "${spec}" provides no connectors: export \`connectors\` (an array of instances) or register into defaultRegistry`,
     );
   }
@@ -88,10 +92,13 @@ export function discoverConnectorPackages(cwd = process.cwd()): Array<{ name: st
     if (existsSync(nodeModules)) {
       for (const pkgDir of packageDirs(nodeModules)) {
         const manifest = readManifest(pkgDir);
-        if (!manifest || manifest[CONNECTOR_PACKAGE_FIELD] === undefined || found.has(manifest.name)) continue;
+        if (!manifest || manifest[CONNECTOR_PACKAGE_FIELD] === undefined || found.has(manifest.name))
+          continue;
         const field = manifest[CONNECTOR_PACKAGE_FIELD];
         const entry =
-          typeof field === "string" ? path.resolve(pkgDir, field) : path.resolve(pkgDir, manifest.main ?? "index.js");
+          typeof field === "string"
+            ? path.resolve(pkgDir, field)
+            : path.resolve(pkgDir, manifest.main ?? "index.js");
         found.set(manifest.name, entry);
       }
     }
@@ -111,13 +118,8 @@ function packageDirs(nodeModules: string): string[] {
       dirs.push(full);
     }
   }
-  return dirs.filter((d) => {
-    try {
-      return statSync(d).isDirectory();
-    } catch {
-      return false;
-    }
-  });
+  // Entries that are not package folders fail to read their manifest, which `readManifest` tolerates.
+  return dirs;
 }
 
 function safeReaddir(dir: string): string[] {
@@ -134,9 +136,13 @@ interface Manifest {
   [CONNECTOR_PACKAGE_FIELD]?: unknown;
 }
 
+/** The manifest of a package that declares `flyteConnector`; undefined for every other package. */
 function readManifest(pkgDir: string): Manifest | undefined {
   try {
-    return JSON.parse(readFileSync(path.join(pkgDir, "package.json"), "utf8")) as Manifest;
+    const text = readFileSync(path.join(pkgDir, "package.json"), "utf8");
+    // Most packages are not connectors: skip parsing them (discovery reads every installed manifest).
+    if (!text.includes(`"${CONNECTOR_PACKAGE_FIELD}"`)) return undefined;
+    return JSON.parse(text) as Manifest;
   } catch {
     return undefined;
   }
@@ -153,7 +159,7 @@ export async function loadConnectors(
   const specs =
     modules.length > 0 ? modules.map((m) => ({ name: m, entry: m })) : discoverConnectorPackages(cwd);
   if (specs.length === 0) {
-    throw ConnectorError.badRequest(
+    throw new ConfigurationError(
       `no connectors: pass --modules <package-or-path>, or install a package whose package.json declares "${CONNECTOR_PACKAGE_FIELD}"`,
     );
   }
@@ -164,7 +170,7 @@ export async function loadConnectors(
       const clash = registry.find(item.connector.taskCategory);
       if (clash && clash !== item.connector) {
         const other = loaded.find((l) => l.connector === clash)?.module ?? "?";
-        throw ConnectorError.badRequest(
+        throw new ConfigurationError(
           `task type "${item.connector.taskTypeName}" v${item.connector.taskTypeVersion} is provided by both ${other} and ${spec.name}`,
         );
       }
@@ -181,8 +187,20 @@ export async function loadConnectors(
 export function formatConnectorTable(loaded: LoadedConnector[]): string {
   const rows = [
     ["CONNECTOR", "TASK TYPE", "VERSION", "MODULE"],
-    ...loaded.map(({ connector, module }) => [connector.name, connector.taskTypeName, String(connector.taskTypeVersion), module]),
+    ...loaded.map(({ connector, module }) => [
+      connector.name,
+      connector.taskTypeName,
+      String(connector.taskTypeVersion),
+      module,
+    ]),
   ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i]))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }

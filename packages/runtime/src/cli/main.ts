@@ -5,15 +5,20 @@
  *   flyte-connector serve --port 8000 --prometheus-port 9090 --modules @acme/my-connector
  *   flyte-connector list
  */
+// Node 22.1+ caches compiled code between starts (a container's every restart benefits); older Nodes
+// lack the function, and an unwritable cache folder only turns it off.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+(require("node:module") as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 import cluster from "node:cluster";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { z } from "zod";
 import { AggregatorRegistry } from "prom-client";
 import { createServer as createHttpServer } from "node:http";
-import { ConnectorError } from "../errors";
-import { ConnectorServer } from "../server/server";
-import { createLogger } from "../server/logging";
+import { ConfigurationError, ConnectorError } from "../errors";
+import { createLogger } from "../logging";
 import { DEFAULT_SECRETS_DIR } from "../secrets";
+import { ConnectorServer } from "../server/connector-server";
+import { RUNTIME_VERSION } from "../task/template";
 import { formatConnectorTable, loadConnectors } from "./load";
 
 const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -44,11 +49,20 @@ function number(value: string): number {
 }
 
 function collect(value: string, previous: string[]): string[] {
-  return [...previous, ...value.split(",").map((s) => s.trim()).filter(Boolean)];
+  return [
+    ...previous,
+    ...value
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ];
 }
 
 function modulesOption(): Option {
-  return new Option("-m, --modules <module...>", "connector module: a package name or a file path (repeatable; default: every installed package declaring \"flyteConnector\")")
+  return new Option(
+    "-m, --modules <module...>",
+    'connector module: a package name or a file path (repeatable; default: every installed package declaring "flyteConnector")',
+  )
     .env("FLYTE_CONNECTOR_MODULES")
     .argParser(collect)
     .default([]);
@@ -57,18 +71,28 @@ function modulesOption(): Option {
 export function buildProgram(): Command {
   const program = new Command("flyte-connector")
     .description("Serve Flyte 2 connectors over gRPC")
+    .version(RUNTIME_VERSION, "-V, --version", "print the version")
     .showHelpAfterError()
     .exitOverride();
 
   program
     .command("serve")
-    .description("start the connector gRPC server (AsyncConnectorService, ConnectorMetadataService, health, reflection)")
-    .addOption(new Option("-p, --port <port>", "gRPC port").env("FLYTE_CONNECTOR_PORT").argParser(integer).default(8000))
+    .description(
+      "start the connector gRPC server (AsyncConnectorService, ConnectorMetadataService, health, reflection)",
+    )
     .addOption(
-      new Option("--prometheus-port <port>", "HTTP port for /metrics, /healthz, /readyz")
-        .env("FLYTE_CONNECTOR_PROMETHEUS_PORT")
+      new Option("-p, --port <port>", "gRPC port")
+        .env("FLYTE_CONNECTOR_PORT")
         .argParser(integer)
-        .default(9090),
+        .default(8000),
+    )
+    .addOption(
+      new Option(
+        "--prometheus-port <port>",
+        "HTTP port for /metrics, /healthz, /readyz (default: 9090; a free one with --port 0)",
+      )
+        .env("FLYTE_CONNECTOR_PROMETHEUS_PORT")
+        .argParser(integer),
     )
     .addOption(new Option("--host <host>", "address to bind").env("FLYTE_CONNECTOR_HOST").default("0.0.0.0"))
     .addOption(modulesOption())
@@ -78,7 +102,9 @@ export function buildProgram(): Command {
         .argParser(integer)
         .default(1),
     )
-    .addOption(new Option("--log-level <level>", "log level").choices(LEVELS).env("LOG_LEVEL").default("info"))
+    .addOption(
+      new Option("--log-level <level>", "log level").choices(LEVELS).env("LOG_LEVEL").default("info"),
+    )
     .addOption(
       new Option("--shutdown-grace <seconds>", "on SIGTERM, seconds to let calls in flight finish")
         .env("FLYTE_CONNECTOR_SHUTDOWN_GRACE")
@@ -96,10 +122,14 @@ export function buildProgram(): Command {
         .argParser(number)
         .default(64),
     )
-    .action(async (raw: unknown) => {
-      const parsed = ServeOptions.safeParse(raw);
+    .action(async (raw: Record<string, unknown>) => {
+      // --port 0 asks for a free port; a fixed metrics port beside it would clash between two such servers.
+      const prometheusPort = raw.prometheusPort ?? (raw.port === 0 ? 0 : 9090);
+      const parsed = ServeOptions.safeParse({ ...raw, prometheusPort });
       if (!parsed.success) {
-        throw new ConfigError(parsed.error.issues.map((i) => `--${kebab(String(i.path[0]))}: ${i.message}`).join("\n"));
+        throw new UsageError(
+          parsed.error.issues.map((i) => `--${kebab(String(i.path[0]))}: ${i.message}`).join("\n"),
+        );
       }
       await serve(parsed.data);
     });
@@ -116,7 +146,8 @@ export function buildProgram(): Command {
   return program;
 }
 
-class ConfigError extends Error {}
+/** Bad flags or environment: exit code 2, as for any command-line usage error. */
+class UsageError extends Error {}
 
 function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -209,7 +240,11 @@ async function runPrimary(options: ServeOptions): Promise<void> {
 }
 
 /** First SIGTERM/SIGINT: graceful stop, then exit 0. A second one: exit at once. */
-function installSignalHandlers(stop: () => Promise<void>, warn: (msg: string) => void, force?: () => void): void {
+function installSignalHandlers(
+  stop: () => Promise<void>,
+  warn: (msg: string) => void,
+  force?: () => void,
+): void {
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled) {
@@ -235,11 +270,13 @@ export async function main(argv = process.argv): Promise<number> {
     return 0;
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (code === "commander.helpDisplayed" || code === "commander.version" || code === "commander.help") return 0;
+    if (code === "commander.helpDisplayed" || code === "commander.version" || code === "commander.help")
+      return 0;
     if (typeof code === "string" && code.startsWith("commander.")) return 2; // commander already printed why
-    const message = error instanceof ConfigError || error instanceof ConnectorError ? error.message : String(error);
-    process.stderr.write(`flyte-connector: ${message}\n`);
-    return error instanceof ConfigError ? 2 : 1;
+    const known =
+      error instanceof UsageError || error instanceof ConfigurationError || error instanceof ConnectorError;
+    process.stderr.write(`flyte-connector: ${known ? (error as Error).message : String(error)}\n`);
+    return error instanceof UsageError ? 2 : 1;
   }
 }
 

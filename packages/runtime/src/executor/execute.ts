@@ -5,19 +5,25 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Logger } from "pino";
 import { ConnectorError, ErrorCode } from "../errors";
-import type { Resource, TaskExecutionMetadata } from "../gen/flyteidl2/connector/connector";
+import type {
+  DeleteTaskRequest,
+  GetTaskRequest,
+  Resource,
+  TaskExecutionMetadata,
+} from "../gen/flyteidl2/connector/connector";
+import type { Connection } from "../gen/flyteidl2/core/security";
 import type { TaskTemplate as TaskTemplateProto } from "../gen/flyteidl2/core/tasks";
 import { Inputs } from "../gen/flyteidl2/task/common";
 import { inputsToNative, nativeToInputs, outputsToNative } from "../literals";
 import { TaskExecutionPhase, isTerminal } from "../phase";
 import { defaultRegistry, type ConnectorRegistry } from "../registry";
 import type { SecretSourceOptions } from "../secrets";
-import type { CallLimits, ExecutionBackend, JobRequest } from "./backend";
+import type { CallLimits, ExecutionBackend } from "./backend";
 import { pollDelays, resolvePollOptions, type PollOptions } from "./backoff";
 import { TaskAbortedError, TaskFailedError, TaskTimeoutError, type StopReason } from "./errors";
 import { GrpcBackend } from "./grpc-backend";
 import { InProcessBackend } from "./in-process-backend";
-import { Progress, createExecutionLogger } from "./progress";
+import { Progress, createExecutionLogger, type Clock, type ExecutionEvent } from "./progress";
 
 export interface ExecuteOptions {
   /** Where to find the connector, in process. Default `defaultRegistry`. Unused with `endpoint`. */
@@ -41,8 +47,14 @@ export interface ExecuteOptions {
   callTimeoutMs?: number;
   /** Consecutive failed polls (unavailable or retryable errors) after which `execute` gives up, as the backend does. Default 5. */
   maxPollFailures?: number;
+  /** Non-secret per-task settings, sent as `connection.configs` (the connector's `ctx.configs`). Default none. */
+  configs?: Record<string, string>;
   /** Where progress goes. Default `createExecutionLogger()`: readable lines on a terminal, JSON otherwise, on stderr. */
   logger?: Logger;
+  /** Called with each progress event (created, phase, progress, log link, poll failed, retrying, ...), in order. */
+  onEvent?: (event: ExecutionEvent) => void;
+  /** The clock events' `elapsedMs` are measured with, in ms. Default `performance.now`. */
+  clock?: Clock;
   /**
    * While the execution runs, Ctrl-C (SIGINT) deletes the job, rejects with `TaskAbortedError` (reason
    * "interrupted"), then re-raises SIGINT so the process ends as it would have. A second Ctrl-C exits at
@@ -88,12 +100,37 @@ export async function executeTask(
   const wireInputs = throughTheWire(inputs, proto);
   const logger = (options.logger ?? createExecutionLogger()).child({ task: task.name });
   const { secrets, unset } = resolveSecrets(task.secrets, options.secrets);
-  const progress = new Progress(logger, Object.values(secrets));
-  for (const [secret, env] of unset)
-    progress.warn({ secret, env }, "secret not set in the environment; the connector may reject the task");
+  const progress = new Progress(
+    task.name,
+    logger,
+    Object.values(secrets),
+    options.clock ?? (() => performance.now()),
+    options.onEvent,
+  );
+  for (const [secret, env] of unset) {
+    progress.emit({
+      type: "warning",
+      message: "secret not set in the environment; the connector may reject the task",
+      details: { secret, env },
+    });
+  }
   const run = `local-${randomUUID().replace(/-/g, "").slice(0, 12)}`;
   const outputPrefix = options.outputPrefix ?? pathToFileURL(path.join(tmpdir(), "flyte-local", run)).href;
-  const job: JobRequest = { category, outputPrefix, secrets };
+  // What the backend sends with every call of this task; `connection` carries its secrets in plain text.
+  const connection: Connection = { taskType: proto.type, secrets, configs: { ...options.configs } };
+  const job: JobCalls = {
+    get: (resourceMeta) => ({
+      resourceMeta: Buffer.from(resourceMeta),
+      taskCategory: category,
+      outputPrefix,
+      connection,
+    }),
+    delete: (resourceMeta) => ({
+      resourceMeta: Buffer.from(resourceMeta),
+      taskCategory: category,
+      connection,
+    }),
+  };
   const backend: ExecutionBackend = options.endpoint
     ? new GrpcBackend(options.endpoint)
     : new InProcessBackend(registry, logger, options.secretSources);
@@ -109,22 +146,21 @@ export async function executeTask(
   const onCallerAbort = () => halt("aborted");
   if (options.signal?.aborted) halt("aborted");
   options.signal?.addEventListener("abort", onCallerAbort, { once: true });
+  // A timer the execution owns and clears (never an AbortSignal.timeout, which Node 20 may collect early).
   const timer = timeoutMs === undefined ? undefined : setTimeout(() => halt("timeout"), timeoutMs);
   const handleSignals = options.handleSignals ?? Boolean(process.stdin.isTTY);
   const onSigint = () => {
-    progress.warn({}, "interrupted: deleting the job (Ctrl-C again exits now)");
+    progress.emit({ type: "interrupted" });
     halt("interrupted");
   };
   if (handleSignals) process.once("SIGINT", onSigint);
 
-  // Per call: the call's own deadline, and the execution's stop unless the call must run to the end.
-  const limits = (stoppable = true): CallLimits => {
-    const deadline = AbortSignal.timeout(callTimeoutMs);
-    return {
-      signal: stoppable ? AbortSignal.any([stop.signal, deadline]) : deadline,
-      deadline: Date.now() + callTimeoutMs,
-    };
-  };
+  // Per call: its deadline (the backend enforces it with a timer the call owns), and the execution's stop
+  // unless the call must run to its end.
+  const limits = (stoppable = true): CallLimits => ({
+    deadline: Date.now() + callTimeoutMs,
+    signal: stoppable ? stop.signal : undefined,
+  });
   const throwIfStopped = () => {
     if (stop.signal.aborted) throw stop.signal.reason;
   };
@@ -137,7 +173,7 @@ export async function executeTask(
       // Not stoppable: a create cut short may still start a job that nothing could then delete. Waiting
       // for it (at most the call deadline) lets the delete below find it.
       live = await backend.create(
-        { template: proto, inputs: wireInputs, outputPrefix, taskExecutionMetadata, secrets },
+        { template: proto, inputs: wireInputs, outputPrefix, taskExecutionMetadata, connection },
         limits(false),
       );
       progress.created(attempt + 1);
@@ -154,10 +190,11 @@ export async function executeTask(
       if (resource.phase === TaskExecutionPhase.SUCCEEDED)
         return outputsToNative(resource.outputs, proto.interface);
       if (resource.phase === TaskExecutionPhase.RETRYABLE_FAILED && attempt < task.retries) {
-        progress.warn(
-          { attempt: attempt + 1, message: progress.scrub(resource.message) || undefined },
-          "retrying",
-        );
+        progress.emit({
+          type: "retrying",
+          attempt: attempt + 1,
+          message: progress.scrub(resource.message) || undefined,
+        });
         // As the backend does before a new attempt; a failure here must not cost the retry.
         await deleteJob(backend, meta, job, limits(false), progress);
         continue;
@@ -218,23 +255,26 @@ function resolveSecrets(
   return { secrets: { ...resolved, ...explicit }, unset };
 }
 
+/** The get and delete requests of one job of this execution. */
+interface JobCalls {
+  get(resourceMeta: Uint8Array): GetTaskRequest;
+  delete(resourceMeta: Uint8Array): DeleteTaskRequest;
+}
+
 async function deleteJob(
   backend: ExecutionBackend,
   meta: Uint8Array,
-  job: JobRequest,
+  job: JobCalls,
   limits: CallLimits,
   progress: Progress,
 ): Promise<boolean> {
-  progress.info({}, "deleting the job");
+  progress.emit({ type: "deleting" });
   try {
-    await backend.delete(meta, job, limits);
-    progress.info({}, "job deleted");
+    await backend.delete(job.delete(meta), limits);
+    progress.emit({ type: "deleted" });
     return true;
   } catch (error) {
-    progress.error(
-      { message: progress.scrub(ConnectorError.from(error).message) },
-      "could not delete the job",
-    );
+    progress.emit({ type: "delete-failed", message: progress.scrub(ConnectorError.from(error).message) });
     return false;
   }
 }
@@ -251,16 +291,17 @@ interface PollContext {
 async function pollUntilTerminal(
   backend: ExecutionBackend,
   meta: Uint8Array,
-  job: JobRequest,
+  job: JobCalls,
   ctx: PollContext,
 ): Promise<Resource> {
+  const request = job.get(meta);
   const delays = pollDelays(ctx.poll);
   let failures = 0;
   for (let first = true; ; first = false) {
     if (!first) await sleep(delays.next().value, undefined, { signal: ctx.stop });
     let resource: Resource;
     try {
-      resource = await backend.get(meta, job, ctx.limits());
+      resource = await backend.get(request, ctx.limits());
       failures = 0;
     } catch (error) {
       if (ctx.stop.aborted) throw ctx.stop.reason;
@@ -274,7 +315,7 @@ async function pollUntilTerminal(
           { cause: e, retryable: false },
         );
       }
-      ctx.progress.warn({ failures, message: ctx.progress.scrub(e.message) }, "poll failed");
+      ctx.progress.emit({ type: "poll-failed", failures, message: ctx.progress.scrub(e.message) });
       continue;
     }
     ctx.progress.resource(resource);

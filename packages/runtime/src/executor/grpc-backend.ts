@@ -1,33 +1,14 @@
-import { Metadata, credentials, status, type ClientUnaryCall, type ServiceError } from "@grpc/grpc-js";
-import { ConnectorError, ErrorCode } from "../errors";
-import type { Resource } from "../gen/flyteidl2/connector/connector";
-import type { Connection } from "../gen/flyteidl2/core/security";
+import { Metadata, credentials, type ClientUnaryCall, type ServiceError } from "@grpc/grpc-js";
+import { ConnectorError } from "../errors";
+import type {
+  CreateTaskRequest,
+  DeleteTaskRequest,
+  GetTaskRequest,
+  Resource,
+} from "../gen/flyteidl2/connector/connector";
 import { AsyncConnectorServiceClient } from "../gen/flyteidl2/connector/service";
-import type { CallLimits, CreateRequest, ExecutionBackend, JobRequest } from "./backend";
-
-const CODE_OF_STATUS: Partial<Record<status, ErrorCode>> = {
-  [status.INVALID_ARGUMENT]: ErrorCode.BadRequest,
-  [status.FAILED_PRECONDITION]: ErrorCode.BadRequest,
-  [status.OUT_OF_RANGE]: ErrorCode.BadRequest,
-  [status.ALREADY_EXISTS]: ErrorCode.BadRequest,
-  [status.NOT_FOUND]: ErrorCode.NotFound,
-  [status.PERMISSION_DENIED]: ErrorCode.PermissionDenied,
-  [status.UNAUTHENTICATED]: ErrorCode.PermissionDenied,
-  [status.UNAVAILABLE]: ErrorCode.Unavailable,
-  [status.DEADLINE_EXCEEDED]: ErrorCode.Unavailable,
-  [status.RESOURCE_EXHAUSTED]: ErrorCode.Unavailable,
-  [status.CANCELLED]: ErrorCode.Aborted,
-  [status.UNIMPLEMENTED]: ErrorCode.Unimplemented,
-};
-
-/** A gRPC status as a `ConnectorError`: the inverse of the server's mapping (UNKNOWN, INTERNAL → internal). */
-export function fromGrpcError(error: ServiceError, endpoint: string): ConnectorError {
-  const code = CODE_OF_STATUS[error.code as status] ?? ErrorCode.Internal;
-  const text = error.details || error.message;
-  // Connection trouble says nothing about the task: name the endpoint so the fix is obvious.
-  const message = error.code === status.UNAVAILABLE ? `connector server ${endpoint}: ${text}` : text;
-  return new ConnectorError(code, message, { cause: error, details: { grpcCode: error.code } });
-}
+import { fromStatus } from "../grpc/status";
+import type { CallLimits, ExecutionBackend } from "./backend";
 
 type Start<T> = (
   metadata: Metadata,
@@ -36,9 +17,9 @@ type Start<T> = (
 ) => ClientUnaryCall;
 
 /**
- * Drives a running `flyte-connector serve` over gRPC, as the Flyte backend does: CreateTask with the
- * execution metadata and `connection.secrets`, GetTask and DeleteTask with the task category, each call
- * with its deadline, and keepalive pings every 30 s while a call is open.
+ * Drives a running `flyte-connector serve` over gRPC, as the Flyte backend does: each call with its
+ * deadline (grpc-js times it), cancelled when the execution stops, and keepalive pings every 30 s while
+ * a call is open.
  */
 export class GrpcBackend implements ExecutionBackend {
   readonly #client: AsyncConnectorServiceClient;
@@ -50,62 +31,40 @@ export class GrpcBackend implements ExecutionBackend {
     });
   }
 
-  async create(request: CreateRequest, limits: CallLimits): Promise<Uint8Array> {
-    const connection = this.#connection(request.template.type, request.secrets);
-    const { template, inputs, outputPrefix, taskExecutionMetadata } = request;
+  async create(request: CreateTaskRequest, limits: CallLimits): Promise<Uint8Array> {
     const response = await this.#call<{ resourceMeta: Buffer }>(limits, (md, options, cb) =>
-      this.#client.createTask(
-        { template, inputs, outputPrefix, taskExecutionMetadata, connection },
-        md,
-        options,
-        cb,
-      ),
+      this.#client.createTask(request, md, options, cb),
     );
     return response.resourceMeta;
   }
 
-  async get(resourceMeta: Uint8Array, request: JobRequest, limits: CallLimits): Promise<Resource> {
-    const message = {
-      resourceMeta: Buffer.from(resourceMeta),
-      taskCategory: request.category,
-      outputPrefix: request.outputPrefix,
-      connection: this.#connection(request.category.name, request.secrets),
-    };
+  async get(request: GetTaskRequest, limits: CallLimits): Promise<Resource> {
     const response = await this.#call<{ resource?: Resource }>(limits, (md, options, cb) =>
-      this.#client.getTask(message, md, options, cb),
+      this.#client.getTask(request, md, options, cb),
     );
     if (!response.resource) throw ConnectorError.internal("GetTask answered without a resource");
     return response.resource;
   }
 
-  async delete(resourceMeta: Uint8Array, request: JobRequest, limits: CallLimits): Promise<void> {
-    const message = {
-      resourceMeta: Buffer.from(resourceMeta),
-      taskCategory: request.category,
-      connection: this.#connection(request.category.name, request.secrets),
-    };
-    await this.#call(limits, (md, options, cb) => this.#client.deleteTask(message, md, options, cb));
+  async delete(request: DeleteTaskRequest, limits: CallLimits): Promise<void> {
+    await this.#call(limits, (md, options, cb) => this.#client.deleteTask(request, md, options, cb));
   }
 
   close(): void {
     this.#client.close();
   }
 
-  #connection(taskType: string, secrets: Record<string, string>): Connection {
-    return { taskType, secrets, configs: {} };
-  }
-
   #call<T>(limits: CallLimits, start: Start<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      if (limits.signal.aborted)
-        return reject(ConnectorError.aborted("the call was cancelled before it started"));
-      const onAbort = () => call.cancel();
+      const stop = limits.signal;
+      if (stop?.aborted) return reject(ConnectorError.aborted("the call was cancelled before it started"));
+      const onStop = () => call.cancel();
       const call = start(new Metadata(), { deadline: limits.deadline }, (error, value) => {
-        limits.signal.removeEventListener("abort", onAbort);
-        if (error) reject(fromGrpcError(error, this.endpoint));
+        stop?.removeEventListener("abort", onStop);
+        if (error) reject(fromStatus(error, this.endpoint));
         else resolve(value as T);
       });
-      limits.signal.addEventListener("abort", onAbort, { once: true });
+      stop?.addEventListener("abort", onStop, { once: true });
     });
   }
 }

@@ -1,89 +1,76 @@
 import type { Logger } from "pino";
-import type { CallContext, TaskCategory } from "../connector";
 import { ConnectorError } from "../errors";
-import { Resource } from "../gen/flyteidl2/connector/connector";
-import { Inputs } from "../gen/flyteidl2/task/common";
-import { idempotencyKeyFor } from "../idempotency";
-import { inputsToNative } from "../literals";
+import {
+  CreateTaskRequest,
+  CreateTaskResponse,
+  DeleteTaskRequest,
+  GetTaskRequest,
+  GetTaskResponse,
+  type Resource,
+} from "../gen/flyteidl2/connector/connector";
+import { CallPipeline } from "../pipeline/call-pipeline";
+import { CallScope } from "../pipeline/call-scope";
 import type { ConnectorRegistry } from "../registry";
-import { SecretStore, type SecretSourceOptions } from "../secrets";
-import { resourceToProto } from "../server/service";
-import type { CallLimits, CreateRequest, ExecutionBackend, JobRequest } from "./backend";
+import type { SecretSourceOptions } from "../secrets";
+import type { CallLimits, ExecutionBackend } from "./backend";
+
+/** What a generated message type offers: encode and decode. */
+interface Codec<T> {
+  encode(message: T): { finish(): Uint8Array };
+  decode(bytes: Uint8Array): T;
+}
+
+/** The message as the other side of a wire sees it: encoded to protobuf bytes and decoded again. */
+function overTheWire<T>(codec: Codec<T>, message: T): T {
+  return codec.decode(codec.encode(message).finish());
+}
 
 /**
- * Runs the connector in this process with the server's conversions: inputs and resources pass through
- * protobuf bytes and the same literal conversion, so what works here works behind `flyte-connector serve`.
+ * Runs calls through the same call pipeline the gRPC server runs, in this process: requests and responses
+ * pass through protobuf bytes, each call gets a `CallScope` with its deadline enforced by a timer the scope
+ * owns, and the execution's stop cancels it. What works here works behind `flyte-connector serve`.
  */
 export class InProcessBackend implements ExecutionBackend {
-  constructor(
-    private readonly registry: ConnectorRegistry,
-    private readonly logger: Logger,
-    private readonly secretSources: SecretSourceOptions = {},
-  ) {}
+  readonly #pipeline: CallPipeline;
 
-  create(request: CreateRequest, limits: CallLimits): Promise<Uint8Array> {
-    return normalised(async () => {
-      const category = { name: request.template.type, version: request.template.taskTypeVersion };
-      const connector = this.registry.get(category);
-      const inputs = inputsToNative(
-        Inputs.decode(Inputs.encode(request.inputs).finish()),
-        request.template.interface,
-      );
-      const meta = await connector.create({
-        ...this.#context(category, request.secrets, limits, "create"),
-        taskTemplate: request.template,
-        inputs,
-        outputPrefix: request.outputPrefix,
-        taskExecutionMetadata: request.taskExecutionMetadata,
-        idempotencyKey: idempotencyKeyFor(request.taskExecutionMetadata),
-      });
-      return connector.metadata.encode(meta);
-    });
+  constructor(registry: ConnectorRegistry, logger: Logger, secretSources?: SecretSourceOptions) {
+    // The executor reports every call's outcome as an event; the pipeline's own call lines would repeat them.
+    this.#pipeline = new CallPipeline({ registry, logger, secretSources, callLogs: false });
   }
 
-  get(resourceMeta: Uint8Array, request: JobRequest, limits: CallLimits): Promise<Resource> {
-    return normalised(async () => {
-      const connector = this.registry.get(request.category);
-      const ctx = this.#context(request.category, request.secrets, limits, "get");
-      const resource = await connector.get(connector.metadata.decode(resourceMeta), ctx);
-      return Resource.decode(Resource.encode(resourceToProto(resource)).finish());
-    });
+  async create(request: CreateTaskRequest, limits: CallLimits): Promise<Uint8Array> {
+    const wire = overTheWire(CreateTaskRequest, request);
+    const response = await this.#call(limits, (scope) => this.#pipeline.createTask(wire, scope));
+    return overTheWire(CreateTaskResponse, response).resourceMeta;
   }
 
-  delete(resourceMeta: Uint8Array, request: JobRequest, limits: CallLimits): Promise<void> {
-    return normalised(async () => {
-      const connector = this.registry.get(request.category);
-      await connector.delete(
-        connector.metadata.decode(resourceMeta),
-        this.#context(request.category, request.secrets, limits, "delete"),
-      );
-    });
+  async get(request: GetTaskRequest, limits: CallLimits): Promise<Resource> {
+    const wire = overTheWire(GetTaskRequest, request);
+    const response = overTheWire(
+      GetTaskResponse,
+      await this.#call(limits, (scope) => this.#pipeline.getTask(wire, scope)),
+    );
+    if (!response.resource) throw ConnectorError.internal("GetTask answered without a resource");
+    return response.resource;
+  }
+
+  async delete(request: DeleteTaskRequest, limits: CallLimits): Promise<void> {
+    const wire = overTheWire(DeleteTaskRequest, request);
+    await this.#call(limits, (scope) => this.#pipeline.deleteTask(wire, scope));
   }
 
   close(): void {}
 
-  #context(
-    category: TaskCategory,
-    secrets: Record<string, string>,
-    limits: CallLimits,
-    operation: string,
-  ): CallContext {
-    return {
-      taskCategory: category,
-      secrets: new SecretStore(secrets, this.secretSources),
-      configs: {},
-      signal: limits.signal,
-      deadline: limits.deadline,
-      logger: this.logger.child({ taskType: category.name, operation }),
-    };
-  }
-}
-
-/** Whatever a connector throws becomes a `ConnectorError`, as the server would map it. */
-async function normalised<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    throw ConnectorError.from(error);
+  async #call<T>(limits: CallLimits, run: (scope: CallScope) => Promise<T>): Promise<T> {
+    const scope = new CallScope({ deadline: limits.deadline, enforceDeadline: true });
+    const stop = limits.signal;
+    const onStop = () => scope.cancel();
+    if (stop?.aborted) scope.cancel();
+    else stop?.addEventListener("abort", onStop, { once: true });
+    try {
+      return await run(scope);
+    } finally {
+      stop?.removeEventListener("abort", onStop);
+    }
   }
 }

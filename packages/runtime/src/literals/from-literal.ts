@@ -3,6 +3,7 @@
  * one.
  */
 import { ConnectorError, ErrorCode } from "../errors";
+import { toMillis } from "./timestamp";
 import type {
   Binary,
   Blob,
@@ -160,7 +161,7 @@ function narrowInteger(value: bigint): number | bigint {
 }
 
 function toDate(timestamp: { seconds: bigint; nanos: number }, path: string): Date {
-  const millis = Number(timestamp.seconds) * 1000 + Math.floor(timestamp.nanos / 1_000_000);
+  const millis = toMillis(timestamp);
   if (!Number.isFinite(millis) || Math.abs(millis) > MAX_DATE_MS) {
     throw badValue(path, `the timestamp ${timestamp.seconds}s is outside the range of a JavaScript Date`);
   }

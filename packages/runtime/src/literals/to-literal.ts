@@ -2,6 +2,7 @@
  * Native JavaScript values → flyteidl2 `Literal`s, directed by a declared `LiteralType` when there is one.
  */
 import { ConnectorError, ErrorCode } from "../errors";
+import { fromMillis } from "./timestamp";
 import type { Literal, Primitive, Scalar } from "../gen/flyteidl2/core/literals";
 import {
   BlobType_BlobDimensionality,
@@ -120,8 +121,7 @@ function timestampOf(value: unknown, type: LiteralType, path: string): { seconds
   if (!(value instanceof Date)) throw mismatch(value, type, path);
   const millis = value.getTime();
   if (Number.isNaN(millis)) throw badValue(path, "invalid Date");
-  const seconds = Math.floor(millis / 1000);
-  return { seconds: BigInt(seconds), nanos: (millis - seconds * 1000) * 1_000_000 };
+  return fromMillis(millis);
 }
 
 /** A JSON object: msgpack `Binary` when the type says so (see `usesMsgpack`), else a protobuf Struct. */

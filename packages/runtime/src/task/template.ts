@@ -1,4 +1,4 @@
-import { ConnectorError } from "../errors";
+import { ConfigurationError } from "../errors";
 import { ResourceType } from "../gen/flyteidl2/core/identifier";
 import {
   RuntimeMetadata_RuntimeType,
@@ -87,16 +87,16 @@ export class TaskTemplate<I extends TypeShape = TypeShape, O extends TypeShape =
   readonly defaults: SerializationContext;
 
   constructor(options: TaskTemplateOptions<I, O>) {
-    if (!options?.name) throw ConnectorError.badRequest("a task needs a name");
-    if (!options.taskType) throw ConnectorError.badRequest(`task "${options.name}" needs a taskType`);
+    if (!options?.name) throw new ConfigurationError("a task needs a name");
+    if (!options.taskType) throw new ConfigurationError(`task "${options.name}" needs a taskType`);
     const retries = options.retries ?? 0;
     if (!Number.isInteger(retries) || retries < 0) {
-      throw ConnectorError.badRequest(`task "${options.name}": retries must be a non-negative integer`);
+      throw new ConfigurationError(`task "${options.name}": retries must be a non-negative integer`);
     }
     const timeout = options.timeout ?? options.timeoutMs;
     const timeoutMs = timeout instanceof Duration ? timeout.toMillis() : timeout;
     if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
-      throw ConnectorError.badRequest(
+      throw new ConfigurationError(
         `task "${options.name}": timeout must be a positive number of milliseconds or a Duration`,
       );
     }

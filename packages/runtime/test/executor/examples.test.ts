@@ -1,8 +1,9 @@
 /** The examples folder runs, and stays type-correct (the spec typecheck covers what tests import). */
 import { PassThrough } from "node:stream";
 import pino from "pino";
-import { ConnectorRegistry, ConnectorServer, FlyteFile } from "../../src";
-import { createExecutionLogger } from "../../src/executor";
+import { ConnectorRegistry, FlyteFile } from "@flyte-connectors/runtime";
+import { ConnectorServer } from "@flyte-connectors/runtime/server";
+import { createExecutionLogger } from "@flyte-connectors/runtime/executor";
 import { InMemoryTrainingConnector, ModelTrainTask, dataPrep, trainModel } from "../../examples/train-model";
 import { countWords } from "../../examples/word-count";
 import { LogCapture } from "../../../../tools/test-support/log-capture";

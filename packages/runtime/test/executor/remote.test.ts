@@ -4,12 +4,12 @@
  */
 import {
   AsyncConnectorExecutorMixin,
-  ConnectorServer,
   TaskExecutionPhase as Phase,
   TaskTemplate,
   type ConnectorRegistry,
-} from "../../src";
-import { TaskAbortedError, TaskFailedError, TaskTimeoutError } from "../../src/executor";
+} from "@flyte-connectors/runtime";
+import { ConnectorServer } from "@flyte-connectors/runtime/server";
+import { TaskAbortedError, TaskFailedError, TaskTimeoutError } from "@flyte-connectors/runtime/executor";
 import { AddTask, localAttemptKey, messages, setup } from "./scripted";
 
 async function serve(registry: ConnectorRegistry): Promise<{ endpoint: string; close: () => Promise<void> }> {

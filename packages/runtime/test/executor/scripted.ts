@@ -22,8 +22,8 @@ import {
   type CreateContext,
   type ErrorCode,
   type Resource,
-  idempotencyKeyFor,
-} from "../../src";
+} from "@flyte-connectors/runtime";
+import { idempotencyKeyFor } from "@flyte-connectors/runtime/pipeline";
 import { LogCapture } from "../../../../tools/test-support/log-capture";
 
 export interface Meta {

@@ -1,14 +1,14 @@
 /** TaskTemplate: options, hooks and the flyteidl2 TaskTemplate it builds. */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { Duration, TaskTemplate, types, type SerializationContext } from "../../src";
+import { Duration, TaskTemplate, types, type SerializationContext } from "@flyte-connectors/runtime";
 import { ResourceType } from "../../src/gen/flyteidl2/core/identifier";
 import {
   RuntimeMetadata_RuntimeType,
   Sql_Dialect,
   TaskTemplate as TaskTemplateMessage,
 } from "../../src/gen/flyteidl2/core/tasks";
-import { DEFAULT_POLL, pollDelays } from "../../src/executor";
+import { DEFAULT_POLL, pollDelays } from "@flyte-connectors/runtime/executor";
 
 const packageVersion = (
   JSON.parse(readFileSync(path.join(__dirname, "../../package.json"), "utf8")) as { version: string }

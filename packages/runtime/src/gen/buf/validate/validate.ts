@@ -6,11 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import {
-  FieldDescriptorProto_Type,
-  fieldDescriptorProto_TypeFromJSON,
-  fieldDescriptorProto_TypeToJSON,
-} from "../../google/protobuf/descriptor";
+import { FieldDescriptorProto_Type } from "../../google/protobuf/descriptor";
 import { Duration } from "../../google/protobuf/duration";
 import { Timestamp } from "../../google/protobuf/timestamp";
 
@@ -25,75 +21,11 @@ export enum Ignore {
   UNRECOGNIZED = -1,
 }
 
-export function ignoreFromJSON(object: any): Ignore {
-  switch (object) {
-    case 0:
-    case "IGNORE_UNSPECIFIED":
-      return Ignore.IGNORE_UNSPECIFIED;
-    case 1:
-    case "IGNORE_IF_ZERO_VALUE":
-      return Ignore.IGNORE_IF_ZERO_VALUE;
-    case 3:
-    case "IGNORE_ALWAYS":
-      return Ignore.IGNORE_ALWAYS;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return Ignore.UNRECOGNIZED;
-  }
-}
-
-export function ignoreToJSON(object: Ignore): string {
-  switch (object) {
-    case Ignore.IGNORE_UNSPECIFIED:
-      return "IGNORE_UNSPECIFIED";
-    case Ignore.IGNORE_IF_ZERO_VALUE:
-      return "IGNORE_IF_ZERO_VALUE";
-    case Ignore.IGNORE_ALWAYS:
-      return "IGNORE_ALWAYS";
-    case Ignore.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
-}
-
 export enum KnownRegex {
   KNOWN_REGEX_UNSPECIFIED = 0,
   KNOWN_REGEX_HTTP_HEADER_NAME = 1,
   KNOWN_REGEX_HTTP_HEADER_VALUE = 2,
   UNRECOGNIZED = -1,
-}
-
-export function knownRegexFromJSON(object: any): KnownRegex {
-  switch (object) {
-    case 0:
-    case "KNOWN_REGEX_UNSPECIFIED":
-      return KnownRegex.KNOWN_REGEX_UNSPECIFIED;
-    case 1:
-    case "KNOWN_REGEX_HTTP_HEADER_NAME":
-      return KnownRegex.KNOWN_REGEX_HTTP_HEADER_NAME;
-    case 2:
-    case "KNOWN_REGEX_HTTP_HEADER_VALUE":
-      return KnownRegex.KNOWN_REGEX_HTTP_HEADER_VALUE;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return KnownRegex.UNRECOGNIZED;
-  }
-}
-
-export function knownRegexToJSON(object: KnownRegex): string {
-  switch (object) {
-    case KnownRegex.KNOWN_REGEX_UNSPECIFIED:
-      return "KNOWN_REGEX_UNSPECIFIED";
-    case KnownRegex.KNOWN_REGEX_HTTP_HEADER_NAME:
-      return "KNOWN_REGEX_HTTP_HEADER_NAME";
-    case KnownRegex.KNOWN_REGEX_HTTP_HEADER_VALUE:
-      return "KNOWN_REGEX_HTTP_HEADER_VALUE";
-    case KnownRegex.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
 }
 
 export interface Rule {
@@ -471,28 +403,6 @@ export const Rule: MessageFns<Rule> = {
     }
   },
 
-  fromJSON(object: any): Rule {
-    return {
-      id: isSet(object.id) ? globalThis.String(object.id) : "",
-      message: isSet(object.message) ? globalThis.String(object.message) : "",
-      expression: isSet(object.expression) ? globalThis.String(object.expression) : "",
-    };
-  },
-
-  toJSON(message: Rule): unknown {
-    const obj: any = {};
-    if (message.id !== undefined && message.id !== "") {
-      obj.id = message.id;
-    }
-    if (message.message !== undefined && message.message !== "") {
-      obj.message = message.message;
-    }
-    if (message.expression !== undefined && message.expression !== "") {
-      obj.expression = message.expression;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<Rule>, I>>(base?: I): Rule {
     return Rule.fromPartial(base ?? ({} as any));
   },
@@ -559,24 +469,6 @@ export const MessageRules: MessageFns<MessageRules> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): MessageRules {
-    return {
-      cel: globalThis.Array.isArray(object?.cel) ? object.cel.map((e: any) => Rule.fromJSON(e)) : [],
-      oneof: globalThis.Array.isArray(object?.oneof) ? object.oneof.map((e: any) => MessageOneofRule.fromJSON(e)) : [],
-    };
-  },
-
-  toJSON(message: MessageRules): unknown {
-    const obj: any = {};
-    if (message.cel?.length) {
-      obj.cel = message.cel.map((e) => Rule.toJSON(e));
-    }
-    if (message.oneof?.length) {
-      obj.oneof = message.oneof.map((e) => MessageOneofRule.toJSON(e));
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<MessageRules>, I>>(base?: I): MessageRules {
@@ -646,24 +538,6 @@ export const MessageOneofRule: MessageFns<MessageOneofRule> = {
     }
   },
 
-  fromJSON(object: any): MessageOneofRule {
-    return {
-      fields: globalThis.Array.isArray(object?.fields) ? object.fields.map((e: any) => globalThis.String(e)) : [],
-      required: isSet(object.required) ? globalThis.Boolean(object.required) : false,
-    };
-  },
-
-  toJSON(message: MessageOneofRule): unknown {
-    const obj: any = {};
-    if (message.fields?.length) {
-      obj.fields = message.fields;
-    }
-    if (message.required !== undefined && message.required !== false) {
-      obj.required = message.required;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<MessageOneofRule>, I>>(base?: I): MessageOneofRule {
     return MessageOneofRule.fromPartial(base ?? ({} as any));
   },
@@ -718,18 +592,6 @@ export const OneofRules: MessageFns<OneofRules> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): OneofRules {
-    return { required: isSet(object.required) ? globalThis.Boolean(object.required) : false };
-  },
-
-  toJSON(message: OneofRules): unknown {
-    const obj: any = {};
-    if (message.required !== undefined && message.required !== false) {
-      obj.required = message.required;
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<OneofRules>, I>>(base?: I): OneofRules {
@@ -1042,114 +904,6 @@ export const FieldRules: MessageFns<FieldRules> = {
     }
   },
 
-  fromJSON(object: any): FieldRules {
-    return {
-      cel: globalThis.Array.isArray(object?.cel) ? object.cel.map((e: any) => Rule.fromJSON(e)) : [],
-      required: isSet(object.required) ? globalThis.Boolean(object.required) : false,
-      ignore: isSet(object.ignore) ? ignoreFromJSON(object.ignore) : 0,
-      type: isSet(object.float)
-        ? { $case: "float", value: FloatRules.fromJSON(object.float) }
-        : isSet(object.double)
-        ? { $case: "double", value: DoubleRules.fromJSON(object.double) }
-        : isSet(object.int32)
-        ? { $case: "int32", value: Int32Rules.fromJSON(object.int32) }
-        : isSet(object.int64)
-        ? { $case: "int64", value: Int64Rules.fromJSON(object.int64) }
-        : isSet(object.uint32)
-        ? { $case: "uint32", value: UInt32Rules.fromJSON(object.uint32) }
-        : isSet(object.uint64)
-        ? { $case: "uint64", value: UInt64Rules.fromJSON(object.uint64) }
-        : isSet(object.sint32)
-        ? { $case: "sint32", value: SInt32Rules.fromJSON(object.sint32) }
-        : isSet(object.sint64)
-        ? { $case: "sint64", value: SInt64Rules.fromJSON(object.sint64) }
-        : isSet(object.fixed32)
-        ? { $case: "fixed32", value: Fixed32Rules.fromJSON(object.fixed32) }
-        : isSet(object.fixed64)
-        ? { $case: "fixed64", value: Fixed64Rules.fromJSON(object.fixed64) }
-        : isSet(object.sfixed32)
-        ? { $case: "sfixed32", value: SFixed32Rules.fromJSON(object.sfixed32) }
-        : isSet(object.sfixed64)
-        ? { $case: "sfixed64", value: SFixed64Rules.fromJSON(object.sfixed64) }
-        : isSet(object.bool)
-        ? { $case: "bool", value: BoolRules.fromJSON(object.bool) }
-        : isSet(object.string)
-        ? { $case: "string", value: StringRules.fromJSON(object.string) }
-        : isSet(object.bytes)
-        ? { $case: "bytes", value: BytesRules.fromJSON(object.bytes) }
-        : isSet(object.enum)
-        ? { $case: "enum", value: EnumRules.fromJSON(object.enum) }
-        : isSet(object.repeated)
-        ? { $case: "repeated", value: RepeatedRules.fromJSON(object.repeated) }
-        : isSet(object.map)
-        ? { $case: "map", value: MapRules.fromJSON(object.map) }
-        : isSet(object.any)
-        ? { $case: "any", value: AnyRules.fromJSON(object.any) }
-        : isSet(object.duration)
-        ? { $case: "duration", value: DurationRules.fromJSON(object.duration) }
-        : isSet(object.timestamp)
-        ? { $case: "timestamp", value: TimestampRules.fromJSON(object.timestamp) }
-        : undefined,
-    };
-  },
-
-  toJSON(message: FieldRules): unknown {
-    const obj: any = {};
-    if (message.cel?.length) {
-      obj.cel = message.cel.map((e) => Rule.toJSON(e));
-    }
-    if (message.required !== undefined && message.required !== false) {
-      obj.required = message.required;
-    }
-    if (message.ignore !== undefined && message.ignore !== 0) {
-      obj.ignore = ignoreToJSON(message.ignore);
-    }
-    if (message.type?.$case === "float") {
-      obj.float = FloatRules.toJSON(message.type.value);
-    } else if (message.type?.$case === "double") {
-      obj.double = DoubleRules.toJSON(message.type.value);
-    } else if (message.type?.$case === "int32") {
-      obj.int32 = Int32Rules.toJSON(message.type.value);
-    } else if (message.type?.$case === "int64") {
-      obj.int64 = Int64Rules.toJSON(message.type.value);
-    } else if (message.type?.$case === "uint32") {
-      obj.uint32 = UInt32Rules.toJSON(message.type.value);
-    } else if (message.type?.$case === "uint64") {
-      obj.uint64 = UInt64Rules.toJSON(message.type.value);
-    } else if (message.type?.$case === "sint32") {
-      obj.sint32 = SInt32Rules.toJSON(message.type.value);
-    } else if (message.type?.$case === "sint64") {
-      obj.sint64 = SInt64Rules.toJSON(message.type.value);
-    } else if (message.type?.$case === "fixed32") {
-      obj.fixed32 = Fixed32Rules.toJSON(message.type.value);
-    } else if (message.type?.$case === "fixed64") {
-      obj.fixed64 = Fixed64Rules.toJSON(message.type.value);
-    } else if (message.type?.$case === "sfixed32") {
-      obj.sfixed32 = SFixed32Rules.toJSON(message.type.value);
-    } else if (message.type?.$case === "sfixed64") {
-      obj.sfixed64 = SFixed64Rules.toJSON(message.type.value);
-    } else if (message.type?.$case === "bool") {
-      obj.bool = BoolRules.toJSON(message.type.value);
-    } else if (message.type?.$case === "string") {
-      obj.string = StringRules.toJSON(message.type.value);
-    } else if (message.type?.$case === "bytes") {
-      obj.bytes = BytesRules.toJSON(message.type.value);
-    } else if (message.type?.$case === "enum") {
-      obj.enum = EnumRules.toJSON(message.type.value);
-    } else if (message.type?.$case === "repeated") {
-      obj.repeated = RepeatedRules.toJSON(message.type.value);
-    } else if (message.type?.$case === "map") {
-      obj.map = MapRules.toJSON(message.type.value);
-    } else if (message.type?.$case === "any") {
-      obj.any = AnyRules.toJSON(message.type.value);
-    } else if (message.type?.$case === "duration") {
-      obj.duration = DurationRules.toJSON(message.type.value);
-    } else if (message.type?.$case === "timestamp") {
-      obj.timestamp = TimestampRules.toJSON(message.type.value);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<FieldRules>, I>>(base?: I): FieldRules {
     return FieldRules.fromPartial(base ?? ({} as any));
   },
@@ -1335,18 +1089,6 @@ export const PredefinedRules: MessageFns<PredefinedRules> = {
     }
   },
 
-  fromJSON(object: any): PredefinedRules {
-    return { cel: globalThis.Array.isArray(object?.cel) ? object.cel.map((e: any) => Rule.fromJSON(e)) : [] };
-  },
-
-  toJSON(message: PredefinedRules): unknown {
-    const obj: any = {};
-    if (message.cel?.length) {
-      obj.cel = message.cel.map((e) => Rule.toJSON(e));
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<PredefinedRules>, I>>(base?: I): PredefinedRules {
     return PredefinedRules.fromPartial(base ?? ({} as any));
   },
@@ -1522,62 +1264,6 @@ export const FloatRules: MessageFns<FloatRules> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): FloatRules {
-    return {
-      const: isSet(object.const) ? globalThis.Number(object.const) : 0,
-      lessThan: isSet(object.lt)
-        ? { $case: "lt", value: globalThis.Number(object.lt) }
-        : isSet(object.lte)
-        ? { $case: "lte", value: globalThis.Number(object.lte) }
-        : undefined,
-      greaterThan: isSet(object.gt)
-        ? { $case: "gt", value: globalThis.Number(object.gt) }
-        : isSet(object.gte)
-        ? { $case: "gte", value: globalThis.Number(object.gte) }
-        : undefined,
-      in: globalThis.Array.isArray(object?.in) ? object.in.map((e: any) => globalThis.Number(e)) : [],
-      notIn: globalThis.Array.isArray(object?.notIn)
-        ? object.notIn.map((e: any) => globalThis.Number(e))
-        : globalThis.Array.isArray(object?.not_in)
-        ? object.not_in.map((e: any) => globalThis.Number(e))
-        : [],
-      finite: isSet(object.finite) ? globalThis.Boolean(object.finite) : false,
-      example: globalThis.Array.isArray(object?.example)
-        ? object.example.map((e: any) => globalThis.Number(e))
-        : [],
-    };
-  },
-
-  toJSON(message: FloatRules): unknown {
-    const obj: any = {};
-    if (message.const !== undefined && message.const !== 0) {
-      obj.const = floatToJson(message.const);
-    }
-    if (message.lessThan?.$case === "lt") {
-      obj.lt = floatToJson(message.lessThan.value);
-    } else if (message.lessThan?.$case === "lte") {
-      obj.lte = floatToJson(message.lessThan.value);
-    }
-    if (message.greaterThan?.$case === "gt") {
-      obj.gt = floatToJson(message.greaterThan.value);
-    } else if (message.greaterThan?.$case === "gte") {
-      obj.gte = floatToJson(message.greaterThan.value);
-    }
-    if (message.in?.length) {
-      obj.in = message.in.map((e) => floatToJson(e));
-    }
-    if (message.notIn?.length) {
-      obj.notIn = message.notIn.map((e) => floatToJson(e));
-    }
-    if (message.finite !== undefined && message.finite !== false) {
-      obj.finite = message.finite;
-    }
-    if (message.example?.length) {
-      obj.example = message.example.map((e) => floatToJson(e));
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<FloatRules>, I>>(base?: I): FloatRules {
@@ -1789,62 +1475,6 @@ export const DoubleRules: MessageFns<DoubleRules> = {
     }
   },
 
-  fromJSON(object: any): DoubleRules {
-    return {
-      const: isSet(object.const) ? globalThis.Number(object.const) : 0,
-      lessThan: isSet(object.lt)
-        ? { $case: "lt", value: globalThis.Number(object.lt) }
-        : isSet(object.lte)
-        ? { $case: "lte", value: globalThis.Number(object.lte) }
-        : undefined,
-      greaterThan: isSet(object.gt)
-        ? { $case: "gt", value: globalThis.Number(object.gt) }
-        : isSet(object.gte)
-        ? { $case: "gte", value: globalThis.Number(object.gte) }
-        : undefined,
-      in: globalThis.Array.isArray(object?.in) ? object.in.map((e: any) => globalThis.Number(e)) : [],
-      notIn: globalThis.Array.isArray(object?.notIn)
-        ? object.notIn.map((e: any) => globalThis.Number(e))
-        : globalThis.Array.isArray(object?.not_in)
-        ? object.not_in.map((e: any) => globalThis.Number(e))
-        : [],
-      finite: isSet(object.finite) ? globalThis.Boolean(object.finite) : false,
-      example: globalThis.Array.isArray(object?.example)
-        ? object.example.map((e: any) => globalThis.Number(e))
-        : [],
-    };
-  },
-
-  toJSON(message: DoubleRules): unknown {
-    const obj: any = {};
-    if (message.const !== undefined && message.const !== 0) {
-      obj.const = floatToJson(message.const);
-    }
-    if (message.lessThan?.$case === "lt") {
-      obj.lt = floatToJson(message.lessThan.value);
-    } else if (message.lessThan?.$case === "lte") {
-      obj.lte = floatToJson(message.lessThan.value);
-    }
-    if (message.greaterThan?.$case === "gt") {
-      obj.gt = floatToJson(message.greaterThan.value);
-    } else if (message.greaterThan?.$case === "gte") {
-      obj.gte = floatToJson(message.greaterThan.value);
-    }
-    if (message.in?.length) {
-      obj.in = message.in.map((e) => floatToJson(e));
-    }
-    if (message.notIn?.length) {
-      obj.notIn = message.notIn.map((e) => floatToJson(e));
-    }
-    if (message.finite !== undefined && message.finite !== false) {
-      obj.finite = message.finite;
-    }
-    if (message.example?.length) {
-      obj.example = message.example.map((e) => floatToJson(e));
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<DoubleRules>, I>>(base?: I): DoubleRules {
     return DoubleRules.fromPartial(base ?? ({} as any));
   },
@@ -2041,58 +1671,6 @@ export const Int32Rules: MessageFns<Int32Rules> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Int32Rules {
-    return {
-      const: isSet(object.const) ? globalThis.Number(object.const) : 0,
-      lessThan: isSet(object.lt)
-        ? { $case: "lt", value: globalThis.Number(object.lt) }
-        : isSet(object.lte)
-        ? { $case: "lte", value: globalThis.Number(object.lte) }
-        : undefined,
-      greaterThan: isSet(object.gt)
-        ? { $case: "gt", value: globalThis.Number(object.gt) }
-        : isSet(object.gte)
-        ? { $case: "gte", value: globalThis.Number(object.gte) }
-        : undefined,
-      in: globalThis.Array.isArray(object?.in) ? object.in.map((e: any) => globalThis.Number(e)) : [],
-      notIn: globalThis.Array.isArray(object?.notIn)
-        ? object.notIn.map((e: any) => globalThis.Number(e))
-        : globalThis.Array.isArray(object?.not_in)
-        ? object.not_in.map((e: any) => globalThis.Number(e))
-        : [],
-      example: globalThis.Array.isArray(object?.example)
-        ? object.example.map((e: any) => globalThis.Number(e))
-        : [],
-    };
-  },
-
-  toJSON(message: Int32Rules): unknown {
-    const obj: any = {};
-    if (message.const !== undefined && message.const !== 0) {
-      obj.const = Math.round(message.const);
-    }
-    if (message.lessThan?.$case === "lt") {
-      obj.lt = Math.round(message.lessThan.value);
-    } else if (message.lessThan?.$case === "lte") {
-      obj.lte = Math.round(message.lessThan.value);
-    }
-    if (message.greaterThan?.$case === "gt") {
-      obj.gt = Math.round(message.greaterThan.value);
-    } else if (message.greaterThan?.$case === "gte") {
-      obj.gte = Math.round(message.greaterThan.value);
-    }
-    if (message.in?.length) {
-      obj.in = message.in.map((e) => Math.round(e));
-    }
-    if (message.notIn?.length) {
-      obj.notIn = message.notIn.map((e) => Math.round(e));
-    }
-    if (message.example?.length) {
-      obj.example = message.example.map((e) => Math.round(e));
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<Int32Rules>, I>>(base?: I): Int32Rules {
@@ -2316,58 +1894,6 @@ export const Int64Rules: MessageFns<Int64Rules> = {
     }
   },
 
-  fromJSON(object: any): Int64Rules {
-    return {
-      const: isSet(object.const) ? BigInt(object.const) : 0n,
-      lessThan: isSet(object.lt)
-        ? { $case: "lt", value: BigInt(object.lt) }
-        : isSet(object.lte)
-        ? { $case: "lte", value: BigInt(object.lte) }
-        : undefined,
-      greaterThan: isSet(object.gt)
-        ? { $case: "gt", value: BigInt(object.gt) }
-        : isSet(object.gte)
-        ? { $case: "gte", value: BigInt(object.gte) }
-        : undefined,
-      in: globalThis.Array.isArray(object?.in) ? object.in.map((e: any) => BigInt(e)) : [],
-      notIn: globalThis.Array.isArray(object?.notIn)
-        ? object.notIn.map((e: any) => BigInt(e))
-        : globalThis.Array.isArray(object?.not_in)
-        ? object.not_in.map((e: any) => BigInt(e))
-        : [],
-      example: globalThis.Array.isArray(object?.example)
-        ? object.example.map((e: any) => BigInt(e))
-        : [],
-    };
-  },
-
-  toJSON(message: Int64Rules): unknown {
-    const obj: any = {};
-    if (message.const !== undefined && message.const !== 0n) {
-      obj.const = message.const.toString();
-    }
-    if (message.lessThan?.$case === "lt") {
-      obj.lt = message.lessThan.value.toString();
-    } else if (message.lessThan?.$case === "lte") {
-      obj.lte = message.lessThan.value.toString();
-    }
-    if (message.greaterThan?.$case === "gt") {
-      obj.gt = message.greaterThan.value.toString();
-    } else if (message.greaterThan?.$case === "gte") {
-      obj.gte = message.greaterThan.value.toString();
-    }
-    if (message.in?.length) {
-      obj.in = message.in.map((e) => e.toString());
-    }
-    if (message.notIn?.length) {
-      obj.notIn = message.notIn.map((e) => e.toString());
-    }
-    if (message.example?.length) {
-      obj.example = message.example.map((e) => e.toString());
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<Int64Rules>, I>>(base?: I): Int64Rules {
     return Int64Rules.fromPartial(base ?? ({} as any));
   },
@@ -2563,58 +2089,6 @@ export const UInt32Rules: MessageFns<UInt32Rules> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): UInt32Rules {
-    return {
-      const: isSet(object.const) ? globalThis.Number(object.const) : 0,
-      lessThan: isSet(object.lt)
-        ? { $case: "lt", value: globalThis.Number(object.lt) }
-        : isSet(object.lte)
-        ? { $case: "lte", value: globalThis.Number(object.lte) }
-        : undefined,
-      greaterThan: isSet(object.gt)
-        ? { $case: "gt", value: globalThis.Number(object.gt) }
-        : isSet(object.gte)
-        ? { $case: "gte", value: globalThis.Number(object.gte) }
-        : undefined,
-      in: globalThis.Array.isArray(object?.in) ? object.in.map((e: any) => globalThis.Number(e)) : [],
-      notIn: globalThis.Array.isArray(object?.notIn)
-        ? object.notIn.map((e: any) => globalThis.Number(e))
-        : globalThis.Array.isArray(object?.not_in)
-        ? object.not_in.map((e: any) => globalThis.Number(e))
-        : [],
-      example: globalThis.Array.isArray(object?.example)
-        ? object.example.map((e: any) => globalThis.Number(e))
-        : [],
-    };
-  },
-
-  toJSON(message: UInt32Rules): unknown {
-    const obj: any = {};
-    if (message.const !== undefined && message.const !== 0) {
-      obj.const = Math.round(message.const);
-    }
-    if (message.lessThan?.$case === "lt") {
-      obj.lt = Math.round(message.lessThan.value);
-    } else if (message.lessThan?.$case === "lte") {
-      obj.lte = Math.round(message.lessThan.value);
-    }
-    if (message.greaterThan?.$case === "gt") {
-      obj.gt = Math.round(message.greaterThan.value);
-    } else if (message.greaterThan?.$case === "gte") {
-      obj.gte = Math.round(message.greaterThan.value);
-    }
-    if (message.in?.length) {
-      obj.in = message.in.map((e) => Math.round(e));
-    }
-    if (message.notIn?.length) {
-      obj.notIn = message.notIn.map((e) => Math.round(e));
-    }
-    if (message.example?.length) {
-      obj.example = message.example.map((e) => Math.round(e));
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<UInt32Rules>, I>>(base?: I): UInt32Rules {
@@ -2838,58 +2312,6 @@ export const UInt64Rules: MessageFns<UInt64Rules> = {
     }
   },
 
-  fromJSON(object: any): UInt64Rules {
-    return {
-      const: isSet(object.const) ? BigInt(object.const) : 0n,
-      lessThan: isSet(object.lt)
-        ? { $case: "lt", value: BigInt(object.lt) }
-        : isSet(object.lte)
-        ? { $case: "lte", value: BigInt(object.lte) }
-        : undefined,
-      greaterThan: isSet(object.gt)
-        ? { $case: "gt", value: BigInt(object.gt) }
-        : isSet(object.gte)
-        ? { $case: "gte", value: BigInt(object.gte) }
-        : undefined,
-      in: globalThis.Array.isArray(object?.in) ? object.in.map((e: any) => BigInt(e)) : [],
-      notIn: globalThis.Array.isArray(object?.notIn)
-        ? object.notIn.map((e: any) => BigInt(e))
-        : globalThis.Array.isArray(object?.not_in)
-        ? object.not_in.map((e: any) => BigInt(e))
-        : [],
-      example: globalThis.Array.isArray(object?.example)
-        ? object.example.map((e: any) => BigInt(e))
-        : [],
-    };
-  },
-
-  toJSON(message: UInt64Rules): unknown {
-    const obj: any = {};
-    if (message.const !== undefined && message.const !== 0n) {
-      obj.const = message.const.toString();
-    }
-    if (message.lessThan?.$case === "lt") {
-      obj.lt = message.lessThan.value.toString();
-    } else if (message.lessThan?.$case === "lte") {
-      obj.lte = message.lessThan.value.toString();
-    }
-    if (message.greaterThan?.$case === "gt") {
-      obj.gt = message.greaterThan.value.toString();
-    } else if (message.greaterThan?.$case === "gte") {
-      obj.gte = message.greaterThan.value.toString();
-    }
-    if (message.in?.length) {
-      obj.in = message.in.map((e) => e.toString());
-    }
-    if (message.notIn?.length) {
-      obj.notIn = message.notIn.map((e) => e.toString());
-    }
-    if (message.example?.length) {
-      obj.example = message.example.map((e) => e.toString());
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<UInt64Rules>, I>>(base?: I): UInt64Rules {
     return UInt64Rules.fromPartial(base ?? ({} as any));
   },
@@ -3085,58 +2507,6 @@ export const SInt32Rules: MessageFns<SInt32Rules> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): SInt32Rules {
-    return {
-      const: isSet(object.const) ? globalThis.Number(object.const) : 0,
-      lessThan: isSet(object.lt)
-        ? { $case: "lt", value: globalThis.Number(object.lt) }
-        : isSet(object.lte)
-        ? { $case: "lte", value: globalThis.Number(object.lte) }
-        : undefined,
-      greaterThan: isSet(object.gt)
-        ? { $case: "gt", value: globalThis.Number(object.gt) }
-        : isSet(object.gte)
-        ? { $case: "gte", value: globalThis.Number(object.gte) }
-        : undefined,
-      in: globalThis.Array.isArray(object?.in) ? object.in.map((e: any) => globalThis.Number(e)) : [],
-      notIn: globalThis.Array.isArray(object?.notIn)
-        ? object.notIn.map((e: any) => globalThis.Number(e))
-        : globalThis.Array.isArray(object?.not_in)
-        ? object.not_in.map((e: any) => globalThis.Number(e))
-        : [],
-      example: globalThis.Array.isArray(object?.example)
-        ? object.example.map((e: any) => globalThis.Number(e))
-        : [],
-    };
-  },
-
-  toJSON(message: SInt32Rules): unknown {
-    const obj: any = {};
-    if (message.const !== undefined && message.const !== 0) {
-      obj.const = Math.round(message.const);
-    }
-    if (message.lessThan?.$case === "lt") {
-      obj.lt = Math.round(message.lessThan.value);
-    } else if (message.lessThan?.$case === "lte") {
-      obj.lte = Math.round(message.lessThan.value);
-    }
-    if (message.greaterThan?.$case === "gt") {
-      obj.gt = Math.round(message.greaterThan.value);
-    } else if (message.greaterThan?.$case === "gte") {
-      obj.gte = Math.round(message.greaterThan.value);
-    }
-    if (message.in?.length) {
-      obj.in = message.in.map((e) => Math.round(e));
-    }
-    if (message.notIn?.length) {
-      obj.notIn = message.notIn.map((e) => Math.round(e));
-    }
-    if (message.example?.length) {
-      obj.example = message.example.map((e) => Math.round(e));
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<SInt32Rules>, I>>(base?: I): SInt32Rules {
@@ -3360,58 +2730,6 @@ export const SInt64Rules: MessageFns<SInt64Rules> = {
     }
   },
 
-  fromJSON(object: any): SInt64Rules {
-    return {
-      const: isSet(object.const) ? BigInt(object.const) : 0n,
-      lessThan: isSet(object.lt)
-        ? { $case: "lt", value: BigInt(object.lt) }
-        : isSet(object.lte)
-        ? { $case: "lte", value: BigInt(object.lte) }
-        : undefined,
-      greaterThan: isSet(object.gt)
-        ? { $case: "gt", value: BigInt(object.gt) }
-        : isSet(object.gte)
-        ? { $case: "gte", value: BigInt(object.gte) }
-        : undefined,
-      in: globalThis.Array.isArray(object?.in) ? object.in.map((e: any) => BigInt(e)) : [],
-      notIn: globalThis.Array.isArray(object?.notIn)
-        ? object.notIn.map((e: any) => BigInt(e))
-        : globalThis.Array.isArray(object?.not_in)
-        ? object.not_in.map((e: any) => BigInt(e))
-        : [],
-      example: globalThis.Array.isArray(object?.example)
-        ? object.example.map((e: any) => BigInt(e))
-        : [],
-    };
-  },
-
-  toJSON(message: SInt64Rules): unknown {
-    const obj: any = {};
-    if (message.const !== undefined && message.const !== 0n) {
-      obj.const = message.const.toString();
-    }
-    if (message.lessThan?.$case === "lt") {
-      obj.lt = message.lessThan.value.toString();
-    } else if (message.lessThan?.$case === "lte") {
-      obj.lte = message.lessThan.value.toString();
-    }
-    if (message.greaterThan?.$case === "gt") {
-      obj.gt = message.greaterThan.value.toString();
-    } else if (message.greaterThan?.$case === "gte") {
-      obj.gte = message.greaterThan.value.toString();
-    }
-    if (message.in?.length) {
-      obj.in = message.in.map((e) => e.toString());
-    }
-    if (message.notIn?.length) {
-      obj.notIn = message.notIn.map((e) => e.toString());
-    }
-    if (message.example?.length) {
-      obj.example = message.example.map((e) => e.toString());
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<SInt64Rules>, I>>(base?: I): SInt64Rules {
     return SInt64Rules.fromPartial(base ?? ({} as any));
   },
@@ -3607,58 +2925,6 @@ export const Fixed32Rules: MessageFns<Fixed32Rules> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Fixed32Rules {
-    return {
-      const: isSet(object.const) ? globalThis.Number(object.const) : 0,
-      lessThan: isSet(object.lt)
-        ? { $case: "lt", value: globalThis.Number(object.lt) }
-        : isSet(object.lte)
-        ? { $case: "lte", value: globalThis.Number(object.lte) }
-        : undefined,
-      greaterThan: isSet(object.gt)
-        ? { $case: "gt", value: globalThis.Number(object.gt) }
-        : isSet(object.gte)
-        ? { $case: "gte", value: globalThis.Number(object.gte) }
-        : undefined,
-      in: globalThis.Array.isArray(object?.in) ? object.in.map((e: any) => globalThis.Number(e)) : [],
-      notIn: globalThis.Array.isArray(object?.notIn)
-        ? object.notIn.map((e: any) => globalThis.Number(e))
-        : globalThis.Array.isArray(object?.not_in)
-        ? object.not_in.map((e: any) => globalThis.Number(e))
-        : [],
-      example: globalThis.Array.isArray(object?.example)
-        ? object.example.map((e: any) => globalThis.Number(e))
-        : [],
-    };
-  },
-
-  toJSON(message: Fixed32Rules): unknown {
-    const obj: any = {};
-    if (message.const !== undefined && message.const !== 0) {
-      obj.const = Math.round(message.const);
-    }
-    if (message.lessThan?.$case === "lt") {
-      obj.lt = Math.round(message.lessThan.value);
-    } else if (message.lessThan?.$case === "lte") {
-      obj.lte = Math.round(message.lessThan.value);
-    }
-    if (message.greaterThan?.$case === "gt") {
-      obj.gt = Math.round(message.greaterThan.value);
-    } else if (message.greaterThan?.$case === "gte") {
-      obj.gte = Math.round(message.greaterThan.value);
-    }
-    if (message.in?.length) {
-      obj.in = message.in.map((e) => Math.round(e));
-    }
-    if (message.notIn?.length) {
-      obj.notIn = message.notIn.map((e) => Math.round(e));
-    }
-    if (message.example?.length) {
-      obj.example = message.example.map((e) => Math.round(e));
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<Fixed32Rules>, I>>(base?: I): Fixed32Rules {
@@ -3882,58 +3148,6 @@ export const Fixed64Rules: MessageFns<Fixed64Rules> = {
     }
   },
 
-  fromJSON(object: any): Fixed64Rules {
-    return {
-      const: isSet(object.const) ? BigInt(object.const) : 0n,
-      lessThan: isSet(object.lt)
-        ? { $case: "lt", value: BigInt(object.lt) }
-        : isSet(object.lte)
-        ? { $case: "lte", value: BigInt(object.lte) }
-        : undefined,
-      greaterThan: isSet(object.gt)
-        ? { $case: "gt", value: BigInt(object.gt) }
-        : isSet(object.gte)
-        ? { $case: "gte", value: BigInt(object.gte) }
-        : undefined,
-      in: globalThis.Array.isArray(object?.in) ? object.in.map((e: any) => BigInt(e)) : [],
-      notIn: globalThis.Array.isArray(object?.notIn)
-        ? object.notIn.map((e: any) => BigInt(e))
-        : globalThis.Array.isArray(object?.not_in)
-        ? object.not_in.map((e: any) => BigInt(e))
-        : [],
-      example: globalThis.Array.isArray(object?.example)
-        ? object.example.map((e: any) => BigInt(e))
-        : [],
-    };
-  },
-
-  toJSON(message: Fixed64Rules): unknown {
-    const obj: any = {};
-    if (message.const !== undefined && message.const !== 0n) {
-      obj.const = message.const.toString();
-    }
-    if (message.lessThan?.$case === "lt") {
-      obj.lt = message.lessThan.value.toString();
-    } else if (message.lessThan?.$case === "lte") {
-      obj.lte = message.lessThan.value.toString();
-    }
-    if (message.greaterThan?.$case === "gt") {
-      obj.gt = message.greaterThan.value.toString();
-    } else if (message.greaterThan?.$case === "gte") {
-      obj.gte = message.greaterThan.value.toString();
-    }
-    if (message.in?.length) {
-      obj.in = message.in.map((e) => e.toString());
-    }
-    if (message.notIn?.length) {
-      obj.notIn = message.notIn.map((e) => e.toString());
-    }
-    if (message.example?.length) {
-      obj.example = message.example.map((e) => e.toString());
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<Fixed64Rules>, I>>(base?: I): Fixed64Rules {
     return Fixed64Rules.fromPartial(base ?? ({} as any));
   },
@@ -4129,58 +3343,6 @@ export const SFixed32Rules: MessageFns<SFixed32Rules> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): SFixed32Rules {
-    return {
-      const: isSet(object.const) ? globalThis.Number(object.const) : 0,
-      lessThan: isSet(object.lt)
-        ? { $case: "lt", value: globalThis.Number(object.lt) }
-        : isSet(object.lte)
-        ? { $case: "lte", value: globalThis.Number(object.lte) }
-        : undefined,
-      greaterThan: isSet(object.gt)
-        ? { $case: "gt", value: globalThis.Number(object.gt) }
-        : isSet(object.gte)
-        ? { $case: "gte", value: globalThis.Number(object.gte) }
-        : undefined,
-      in: globalThis.Array.isArray(object?.in) ? object.in.map((e: any) => globalThis.Number(e)) : [],
-      notIn: globalThis.Array.isArray(object?.notIn)
-        ? object.notIn.map((e: any) => globalThis.Number(e))
-        : globalThis.Array.isArray(object?.not_in)
-        ? object.not_in.map((e: any) => globalThis.Number(e))
-        : [],
-      example: globalThis.Array.isArray(object?.example)
-        ? object.example.map((e: any) => globalThis.Number(e))
-        : [],
-    };
-  },
-
-  toJSON(message: SFixed32Rules): unknown {
-    const obj: any = {};
-    if (message.const !== undefined && message.const !== 0) {
-      obj.const = Math.round(message.const);
-    }
-    if (message.lessThan?.$case === "lt") {
-      obj.lt = Math.round(message.lessThan.value);
-    } else if (message.lessThan?.$case === "lte") {
-      obj.lte = Math.round(message.lessThan.value);
-    }
-    if (message.greaterThan?.$case === "gt") {
-      obj.gt = Math.round(message.greaterThan.value);
-    } else if (message.greaterThan?.$case === "gte") {
-      obj.gte = Math.round(message.greaterThan.value);
-    }
-    if (message.in?.length) {
-      obj.in = message.in.map((e) => Math.round(e));
-    }
-    if (message.notIn?.length) {
-      obj.notIn = message.notIn.map((e) => Math.round(e));
-    }
-    if (message.example?.length) {
-      obj.example = message.example.map((e) => Math.round(e));
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<SFixed32Rules>, I>>(base?: I): SFixed32Rules {
@@ -4404,58 +3566,6 @@ export const SFixed64Rules: MessageFns<SFixed64Rules> = {
     }
   },
 
-  fromJSON(object: any): SFixed64Rules {
-    return {
-      const: isSet(object.const) ? BigInt(object.const) : 0n,
-      lessThan: isSet(object.lt)
-        ? { $case: "lt", value: BigInt(object.lt) }
-        : isSet(object.lte)
-        ? { $case: "lte", value: BigInt(object.lte) }
-        : undefined,
-      greaterThan: isSet(object.gt)
-        ? { $case: "gt", value: BigInt(object.gt) }
-        : isSet(object.gte)
-        ? { $case: "gte", value: BigInt(object.gte) }
-        : undefined,
-      in: globalThis.Array.isArray(object?.in) ? object.in.map((e: any) => BigInt(e)) : [],
-      notIn: globalThis.Array.isArray(object?.notIn)
-        ? object.notIn.map((e: any) => BigInt(e))
-        : globalThis.Array.isArray(object?.not_in)
-        ? object.not_in.map((e: any) => BigInt(e))
-        : [],
-      example: globalThis.Array.isArray(object?.example)
-        ? object.example.map((e: any) => BigInt(e))
-        : [],
-    };
-  },
-
-  toJSON(message: SFixed64Rules): unknown {
-    const obj: any = {};
-    if (message.const !== undefined && message.const !== 0n) {
-      obj.const = message.const.toString();
-    }
-    if (message.lessThan?.$case === "lt") {
-      obj.lt = message.lessThan.value.toString();
-    } else if (message.lessThan?.$case === "lte") {
-      obj.lte = message.lessThan.value.toString();
-    }
-    if (message.greaterThan?.$case === "gt") {
-      obj.gt = message.greaterThan.value.toString();
-    } else if (message.greaterThan?.$case === "gte") {
-      obj.gte = message.greaterThan.value.toString();
-    }
-    if (message.in?.length) {
-      obj.in = message.in.map((e) => e.toString());
-    }
-    if (message.notIn?.length) {
-      obj.notIn = message.notIn.map((e) => e.toString());
-    }
-    if (message.example?.length) {
-      obj.example = message.example.map((e) => e.toString());
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<SFixed64Rules>, I>>(base?: I): SFixed64Rules {
     return SFixed64Rules.fromPartial(base ?? ({} as any));
   },
@@ -4561,24 +3671,6 @@ export const BoolRules: MessageFns<BoolRules> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): BoolRules {
-    return {
-      const: isSet(object.const) ? globalThis.Boolean(object.const) : false,
-      example: globalThis.Array.isArray(object?.example) ? object.example.map((e: any) => globalThis.Boolean(e)) : [],
-    };
-  },
-
-  toJSON(message: BoolRules): unknown {
-    const obj: any = {};
-    if (message.const !== undefined && message.const !== false) {
-      obj.const = message.const;
-    }
-    if (message.example?.length) {
-      obj.example = message.example;
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<BoolRules>, I>>(base?: I): BoolRules {
@@ -5038,196 +4130,6 @@ export const StringRules: MessageFns<StringRules> = {
     }
   },
 
-  fromJSON(object: any): StringRules {
-    return {
-      const: isSet(object.const) ? globalThis.String(object.const) : "",
-      len: isSet(object.len) ? BigInt(object.len) : 0n,
-      minLen: isSet(object.minLen) ? BigInt(object.minLen) : isSet(object.min_len) ? BigInt(object.min_len) : 0n,
-      maxLen: isSet(object.maxLen) ? BigInt(object.maxLen) : isSet(object.max_len) ? BigInt(object.max_len) : 0n,
-      lenBytes: isSet(object.lenBytes)
-        ? BigInt(object.lenBytes)
-        : isSet(object.len_bytes)
-        ? BigInt(object.len_bytes)
-        : 0n,
-      minBytes: isSet(object.minBytes)
-        ? BigInt(object.minBytes)
-        : isSet(object.min_bytes)
-        ? BigInt(object.min_bytes)
-        : 0n,
-      maxBytes: isSet(object.maxBytes)
-        ? BigInt(object.maxBytes)
-        : isSet(object.max_bytes)
-        ? BigInt(object.max_bytes)
-        : 0n,
-      pattern: isSet(object.pattern) ? globalThis.String(object.pattern) : "",
-      prefix: isSet(object.prefix) ? globalThis.String(object.prefix) : "",
-      suffix: isSet(object.suffix) ? globalThis.String(object.suffix) : "",
-      contains: isSet(object.contains) ? globalThis.String(object.contains) : "",
-      notContains: isSet(object.notContains)
-        ? globalThis.String(object.notContains)
-        : isSet(object.not_contains)
-        ? globalThis.String(object.not_contains)
-        : "",
-      in: globalThis.Array.isArray(object?.in)
-        ? object.in.map((e: any) => globalThis.String(e))
-        : [],
-      notIn: globalThis.Array.isArray(object?.notIn)
-        ? object.notIn.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.not_in)
-        ? object.not_in.map((e: any) => globalThis.String(e))
-        : [],
-      wellKnown: isSet(object.email)
-        ? { $case: "email", value: globalThis.Boolean(object.email) }
-        : isSet(object.hostname)
-        ? { $case: "hostname", value: globalThis.Boolean(object.hostname) }
-        : isSet(object.ip)
-        ? { $case: "ip", value: globalThis.Boolean(object.ip) }
-        : isSet(object.ipv4)
-        ? { $case: "ipv4", value: globalThis.Boolean(object.ipv4) }
-        : isSet(object.ipv6)
-        ? { $case: "ipv6", value: globalThis.Boolean(object.ipv6) }
-        : isSet(object.uri)
-        ? { $case: "uri", value: globalThis.Boolean(object.uri) }
-        : isSet(object.uriRef)
-        ? { $case: "uriRef", value: globalThis.Boolean(object.uriRef) }
-        : isSet(object.uri_ref)
-        ? { $case: "uriRef", value: globalThis.Boolean(object.uri_ref) }
-        : isSet(object.address)
-        ? { $case: "address", value: globalThis.Boolean(object.address) }
-        : isSet(object.uuid)
-        ? { $case: "uuid", value: globalThis.Boolean(object.uuid) }
-        : isSet(object.tuuid)
-        ? { $case: "tuuid", value: globalThis.Boolean(object.tuuid) }
-        : isSet(object.ipWithPrefixlen)
-        ? { $case: "ipWithPrefixlen", value: globalThis.Boolean(object.ipWithPrefixlen) }
-        : isSet(object.ip_with_prefixlen)
-        ? { $case: "ipWithPrefixlen", value: globalThis.Boolean(object.ip_with_prefixlen) }
-        : isSet(object.ipv4WithPrefixlen)
-        ? { $case: "ipv4WithPrefixlen", value: globalThis.Boolean(object.ipv4WithPrefixlen) }
-        : isSet(object.ipv4_with_prefixlen)
-        ? { $case: "ipv4WithPrefixlen", value: globalThis.Boolean(object.ipv4_with_prefixlen) }
-        : isSet(object.ipv6WithPrefixlen)
-        ? { $case: "ipv6WithPrefixlen", value: globalThis.Boolean(object.ipv6WithPrefixlen) }
-        : isSet(object.ipv6_with_prefixlen)
-        ? { $case: "ipv6WithPrefixlen", value: globalThis.Boolean(object.ipv6_with_prefixlen) }
-        : isSet(object.ipPrefix)
-        ? { $case: "ipPrefix", value: globalThis.Boolean(object.ipPrefix) }
-        : isSet(object.ip_prefix)
-        ? { $case: "ipPrefix", value: globalThis.Boolean(object.ip_prefix) }
-        : isSet(object.ipv4Prefix)
-        ? { $case: "ipv4Prefix", value: globalThis.Boolean(object.ipv4Prefix) }
-        : isSet(object.ipv4_prefix)
-        ? { $case: "ipv4Prefix", value: globalThis.Boolean(object.ipv4_prefix) }
-        : isSet(object.ipv6Prefix)
-        ? { $case: "ipv6Prefix", value: globalThis.Boolean(object.ipv6Prefix) }
-        : isSet(object.ipv6_prefix)
-        ? { $case: "ipv6Prefix", value: globalThis.Boolean(object.ipv6_prefix) }
-        : isSet(object.hostAndPort)
-        ? { $case: "hostAndPort", value: globalThis.Boolean(object.hostAndPort) }
-        : isSet(object.host_and_port)
-        ? { $case: "hostAndPort", value: globalThis.Boolean(object.host_and_port) }
-        : isSet(object.wellKnownRegex)
-        ? { $case: "wellKnownRegex", value: knownRegexFromJSON(object.wellKnownRegex) }
-        : isSet(object.well_known_regex)
-        ? { $case: "wellKnownRegex", value: knownRegexFromJSON(object.well_known_regex) }
-        : undefined,
-      strict: isSet(object.strict) ? globalThis.Boolean(object.strict) : false,
-      example: globalThis.Array.isArray(object?.example)
-        ? object.example.map((e: any) => globalThis.String(e))
-        : [],
-    };
-  },
-
-  toJSON(message: StringRules): unknown {
-    const obj: any = {};
-    if (message.const !== undefined && message.const !== "") {
-      obj.const = message.const;
-    }
-    if (message.len !== undefined && message.len !== 0n) {
-      obj.len = message.len.toString();
-    }
-    if (message.minLen !== undefined && message.minLen !== 0n) {
-      obj.minLen = message.minLen.toString();
-    }
-    if (message.maxLen !== undefined && message.maxLen !== 0n) {
-      obj.maxLen = message.maxLen.toString();
-    }
-    if (message.lenBytes !== undefined && message.lenBytes !== 0n) {
-      obj.lenBytes = message.lenBytes.toString();
-    }
-    if (message.minBytes !== undefined && message.minBytes !== 0n) {
-      obj.minBytes = message.minBytes.toString();
-    }
-    if (message.maxBytes !== undefined && message.maxBytes !== 0n) {
-      obj.maxBytes = message.maxBytes.toString();
-    }
-    if (message.pattern !== undefined && message.pattern !== "") {
-      obj.pattern = message.pattern;
-    }
-    if (message.prefix !== undefined && message.prefix !== "") {
-      obj.prefix = message.prefix;
-    }
-    if (message.suffix !== undefined && message.suffix !== "") {
-      obj.suffix = message.suffix;
-    }
-    if (message.contains !== undefined && message.contains !== "") {
-      obj.contains = message.contains;
-    }
-    if (message.notContains !== undefined && message.notContains !== "") {
-      obj.notContains = message.notContains;
-    }
-    if (message.in?.length) {
-      obj.in = message.in;
-    }
-    if (message.notIn?.length) {
-      obj.notIn = message.notIn;
-    }
-    if (message.wellKnown?.$case === "email") {
-      obj.email = message.wellKnown.value;
-    } else if (message.wellKnown?.$case === "hostname") {
-      obj.hostname = message.wellKnown.value;
-    } else if (message.wellKnown?.$case === "ip") {
-      obj.ip = message.wellKnown.value;
-    } else if (message.wellKnown?.$case === "ipv4") {
-      obj.ipv4 = message.wellKnown.value;
-    } else if (message.wellKnown?.$case === "ipv6") {
-      obj.ipv6 = message.wellKnown.value;
-    } else if (message.wellKnown?.$case === "uri") {
-      obj.uri = message.wellKnown.value;
-    } else if (message.wellKnown?.$case === "uriRef") {
-      obj.uriRef = message.wellKnown.value;
-    } else if (message.wellKnown?.$case === "address") {
-      obj.address = message.wellKnown.value;
-    } else if (message.wellKnown?.$case === "uuid") {
-      obj.uuid = message.wellKnown.value;
-    } else if (message.wellKnown?.$case === "tuuid") {
-      obj.tuuid = message.wellKnown.value;
-    } else if (message.wellKnown?.$case === "ipWithPrefixlen") {
-      obj.ipWithPrefixlen = message.wellKnown.value;
-    } else if (message.wellKnown?.$case === "ipv4WithPrefixlen") {
-      obj.ipv4WithPrefixlen = message.wellKnown.value;
-    } else if (message.wellKnown?.$case === "ipv6WithPrefixlen") {
-      obj.ipv6WithPrefixlen = message.wellKnown.value;
-    } else if (message.wellKnown?.$case === "ipPrefix") {
-      obj.ipPrefix = message.wellKnown.value;
-    } else if (message.wellKnown?.$case === "ipv4Prefix") {
-      obj.ipv4Prefix = message.wellKnown.value;
-    } else if (message.wellKnown?.$case === "ipv6Prefix") {
-      obj.ipv6Prefix = message.wellKnown.value;
-    } else if (message.wellKnown?.$case === "hostAndPort") {
-      obj.hostAndPort = message.wellKnown.value;
-    } else if (message.wellKnown?.$case === "wellKnownRegex") {
-      obj.wellKnownRegex = knownRegexToJSON(message.wellKnown.value);
-    }
-    if (message.strict !== undefined && message.strict !== false) {
-      obj.strict = message.strict;
-    }
-    if (message.example?.length) {
-      obj.example = message.example;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<StringRules>, I>>(base?: I): StringRules {
     return StringRules.fromPartial(base ?? ({} as any));
   },
@@ -5575,80 +4477,6 @@ export const BytesRules: MessageFns<BytesRules> = {
     }
   },
 
-  fromJSON(object: any): BytesRules {
-    return {
-      const: isSet(object.const) ? Buffer.from(bytesFromBase64(object.const)) : Buffer.alloc(0),
-      len: isSet(object.len) ? BigInt(object.len) : 0n,
-      minLen: isSet(object.minLen) ? BigInt(object.minLen) : isSet(object.min_len) ? BigInt(object.min_len) : 0n,
-      maxLen: isSet(object.maxLen) ? BigInt(object.maxLen) : isSet(object.max_len) ? BigInt(object.max_len) : 0n,
-      pattern: isSet(object.pattern) ? globalThis.String(object.pattern) : "",
-      prefix: isSet(object.prefix) ? Buffer.from(bytesFromBase64(object.prefix)) : Buffer.alloc(0),
-      suffix: isSet(object.suffix) ? Buffer.from(bytesFromBase64(object.suffix)) : Buffer.alloc(0),
-      contains: isSet(object.contains) ? Buffer.from(bytesFromBase64(object.contains)) : Buffer.alloc(0),
-      in: globalThis.Array.isArray(object?.in) ? object.in.map((e: any) => Buffer.from(bytesFromBase64(e))) : [],
-      notIn: globalThis.Array.isArray(object?.notIn)
-        ? object.notIn.map((e: any) => Buffer.from(bytesFromBase64(e)))
-        : globalThis.Array.isArray(object?.not_in)
-        ? object.not_in.map((e: any) => Buffer.from(bytesFromBase64(e)))
-        : [],
-      wellKnown: isSet(object.ip)
-        ? { $case: "ip", value: globalThis.Boolean(object.ip) }
-        : isSet(object.ipv4)
-        ? { $case: "ipv4", value: globalThis.Boolean(object.ipv4) }
-        : isSet(object.ipv6)
-        ? { $case: "ipv6", value: globalThis.Boolean(object.ipv6) }
-        : undefined,
-      example: globalThis.Array.isArray(object?.example)
-        ? object.example.map((e: any) => Buffer.from(bytesFromBase64(e)))
-        : [],
-    };
-  },
-
-  toJSON(message: BytesRules): unknown {
-    const obj: any = {};
-    if (message.const !== undefined && message.const.length !== 0) {
-      obj.const = base64FromBytes(message.const);
-    }
-    if (message.len !== undefined && message.len !== 0n) {
-      obj.len = message.len.toString();
-    }
-    if (message.minLen !== undefined && message.minLen !== 0n) {
-      obj.minLen = message.minLen.toString();
-    }
-    if (message.maxLen !== undefined && message.maxLen !== 0n) {
-      obj.maxLen = message.maxLen.toString();
-    }
-    if (message.pattern !== undefined && message.pattern !== "") {
-      obj.pattern = message.pattern;
-    }
-    if (message.prefix !== undefined && message.prefix.length !== 0) {
-      obj.prefix = base64FromBytes(message.prefix);
-    }
-    if (message.suffix !== undefined && message.suffix.length !== 0) {
-      obj.suffix = base64FromBytes(message.suffix);
-    }
-    if (message.contains !== undefined && message.contains.length !== 0) {
-      obj.contains = base64FromBytes(message.contains);
-    }
-    if (message.in?.length) {
-      obj.in = message.in.map((e) => base64FromBytes(e));
-    }
-    if (message.notIn?.length) {
-      obj.notIn = message.notIn.map((e) => base64FromBytes(e));
-    }
-    if (message.wellKnown?.$case === "ip") {
-      obj.ip = message.wellKnown.value;
-    } else if (message.wellKnown?.$case === "ipv4") {
-      obj.ipv4 = message.wellKnown.value;
-    } else if (message.wellKnown?.$case === "ipv6") {
-      obj.ipv6 = message.wellKnown.value;
-    }
-    if (message.example?.length) {
-      obj.example = message.example.map((e) => base64FromBytes(e));
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<BytesRules>, I>>(base?: I): BytesRules {
     return BytesRules.fromPartial(base ?? ({} as any));
   },
@@ -5808,44 +4636,6 @@ export const EnumRules: MessageFns<EnumRules> = {
     }
   },
 
-  fromJSON(object: any): EnumRules {
-    return {
-      const: isSet(object.const) ? globalThis.Number(object.const) : 0,
-      definedOnly: isSet(object.definedOnly)
-        ? globalThis.Boolean(object.definedOnly)
-        : isSet(object.defined_only)
-        ? globalThis.Boolean(object.defined_only)
-        : false,
-      in: globalThis.Array.isArray(object?.in) ? object.in.map((e: any) => globalThis.Number(e)) : [],
-      notIn: globalThis.Array.isArray(object?.notIn)
-        ? object.notIn.map((e: any) => globalThis.Number(e))
-        : globalThis.Array.isArray(object?.not_in)
-        ? object.not_in.map((e: any) => globalThis.Number(e))
-        : [],
-      example: globalThis.Array.isArray(object?.example) ? object.example.map((e: any) => globalThis.Number(e)) : [],
-    };
-  },
-
-  toJSON(message: EnumRules): unknown {
-    const obj: any = {};
-    if (message.const !== undefined && message.const !== 0) {
-      obj.const = Math.round(message.const);
-    }
-    if (message.definedOnly !== undefined && message.definedOnly !== false) {
-      obj.definedOnly = message.definedOnly;
-    }
-    if (message.in?.length) {
-      obj.in = message.in.map((e) => Math.round(e));
-    }
-    if (message.notIn?.length) {
-      obj.notIn = message.notIn.map((e) => Math.round(e));
-    }
-    if (message.example?.length) {
-      obj.example = message.example.map((e) => Math.round(e));
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<EnumRules>, I>>(base?: I): EnumRules {
     return EnumRules.fromPartial(base ?? ({} as any));
   },
@@ -5942,40 +4732,6 @@ export const RepeatedRules: MessageFns<RepeatedRules> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): RepeatedRules {
-    return {
-      minItems: isSet(object.minItems)
-        ? BigInt(object.minItems)
-        : isSet(object.min_items)
-        ? BigInt(object.min_items)
-        : 0n,
-      maxItems: isSet(object.maxItems)
-        ? BigInt(object.maxItems)
-        : isSet(object.max_items)
-        ? BigInt(object.max_items)
-        : 0n,
-      unique: isSet(object.unique) ? globalThis.Boolean(object.unique) : false,
-      items: isSet(object.items) ? FieldRules.fromJSON(object.items) : undefined,
-    };
-  },
-
-  toJSON(message: RepeatedRules): unknown {
-    const obj: any = {};
-    if (message.minItems !== undefined && message.minItems !== 0n) {
-      obj.minItems = message.minItems.toString();
-    }
-    if (message.maxItems !== undefined && message.maxItems !== 0n) {
-      obj.maxItems = message.maxItems.toString();
-    }
-    if (message.unique !== undefined && message.unique !== false) {
-      obj.unique = message.unique;
-    }
-    if (message.items !== undefined) {
-      obj.items = FieldRules.toJSON(message.items);
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<RepeatedRules>, I>>(base?: I): RepeatedRules {
@@ -6077,40 +4833,6 @@ export const MapRules: MessageFns<MapRules> = {
     }
   },
 
-  fromJSON(object: any): MapRules {
-    return {
-      minPairs: isSet(object.minPairs)
-        ? BigInt(object.minPairs)
-        : isSet(object.min_pairs)
-        ? BigInt(object.min_pairs)
-        : 0n,
-      maxPairs: isSet(object.maxPairs)
-        ? BigInt(object.maxPairs)
-        : isSet(object.max_pairs)
-        ? BigInt(object.max_pairs)
-        : 0n,
-      keys: isSet(object.keys) ? FieldRules.fromJSON(object.keys) : undefined,
-      values: isSet(object.values) ? FieldRules.fromJSON(object.values) : undefined,
-    };
-  },
-
-  toJSON(message: MapRules): unknown {
-    const obj: any = {};
-    if (message.minPairs !== undefined && message.minPairs !== 0n) {
-      obj.minPairs = message.minPairs.toString();
-    }
-    if (message.maxPairs !== undefined && message.maxPairs !== 0n) {
-      obj.maxPairs = message.maxPairs.toString();
-    }
-    if (message.keys !== undefined) {
-      obj.keys = FieldRules.toJSON(message.keys);
-    }
-    if (message.values !== undefined) {
-      obj.values = FieldRules.toJSON(message.values);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<MapRules>, I>>(base?: I): MapRules {
     return MapRules.fromPartial(base ?? ({} as any));
   },
@@ -6182,28 +4904,6 @@ export const AnyRules: MessageFns<AnyRules> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): AnyRules {
-    return {
-      in: globalThis.Array.isArray(object?.in) ? object.in.map((e: any) => globalThis.String(e)) : [],
-      notIn: globalThis.Array.isArray(object?.notIn)
-        ? object.notIn.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.not_in)
-        ? object.not_in.map((e: any) => globalThis.String(e))
-        : [],
-    };
-  },
-
-  toJSON(message: AnyRules): unknown {
-    const obj: any = {};
-    if (message.in?.length) {
-      obj.in = message.in;
-    }
-    if (message.notIn?.length) {
-      obj.notIn = message.notIn;
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<AnyRules>, I>>(base?: I): AnyRules {
@@ -6341,58 +5041,6 @@ export const DurationRules: MessageFns<DurationRules> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): DurationRules {
-    return {
-      const: isSet(object.const) ? Duration.fromJSON(object.const) : undefined,
-      lessThan: isSet(object.lt)
-        ? { $case: "lt", value: Duration.fromJSON(object.lt) }
-        : isSet(object.lte)
-        ? { $case: "lte", value: Duration.fromJSON(object.lte) }
-        : undefined,
-      greaterThan: isSet(object.gt)
-        ? { $case: "gt", value: Duration.fromJSON(object.gt) }
-        : isSet(object.gte)
-        ? { $case: "gte", value: Duration.fromJSON(object.gte) }
-        : undefined,
-      in: globalThis.Array.isArray(object?.in) ? object.in.map((e: any) => Duration.fromJSON(e)) : [],
-      notIn: globalThis.Array.isArray(object?.notIn)
-        ? object.notIn.map((e: any) => Duration.fromJSON(e))
-        : globalThis.Array.isArray(object?.not_in)
-        ? object.not_in.map((e: any) => Duration.fromJSON(e))
-        : [],
-      example: globalThis.Array.isArray(object?.example)
-        ? object.example.map((e: any) => Duration.fromJSON(e))
-        : [],
-    };
-  },
-
-  toJSON(message: DurationRules): unknown {
-    const obj: any = {};
-    if (message.const !== undefined) {
-      obj.const = Duration.toJSON(message.const);
-    }
-    if (message.lessThan?.$case === "lt") {
-      obj.lt = Duration.toJSON(message.lessThan.value);
-    } else if (message.lessThan?.$case === "lte") {
-      obj.lte = Duration.toJSON(message.lessThan.value);
-    }
-    if (message.greaterThan?.$case === "gt") {
-      obj.gt = Duration.toJSON(message.greaterThan.value);
-    } else if (message.greaterThan?.$case === "gte") {
-      obj.gte = Duration.toJSON(message.greaterThan.value);
-    }
-    if (message.in?.length) {
-      obj.in = message.in.map((e) => Duration.toJSON(e));
-    }
-    if (message.notIn?.length) {
-      obj.notIn = message.notIn.map((e) => Duration.toJSON(e));
-    }
-    if (message.example?.length) {
-      obj.example = message.example.map((e) => Duration.toJSON(e));
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<DurationRules>, I>>(base?: I): DurationRules {
@@ -6575,60 +5223,6 @@ export const TimestampRules: MessageFns<TimestampRules> = {
     }
   },
 
-  fromJSON(object: any): TimestampRules {
-    return {
-      const: isSet(object.const) ? fromJsonTimestamp(object.const) : undefined,
-      lessThan: isSet(object.lt)
-        ? { $case: "lt", value: fromJsonTimestamp(object.lt) }
-        : isSet(object.lte)
-        ? { $case: "lte", value: fromJsonTimestamp(object.lte) }
-        : isSet(object.ltNow)
-        ? { $case: "ltNow", value: globalThis.Boolean(object.ltNow) }
-        : isSet(object.lt_now)
-        ? { $case: "ltNow", value: globalThis.Boolean(object.lt_now) }
-        : undefined,
-      greaterThan: isSet(object.gt)
-        ? { $case: "gt", value: fromJsonTimestamp(object.gt) }
-        : isSet(object.gte)
-        ? { $case: "gte", value: fromJsonTimestamp(object.gte) }
-        : isSet(object.gtNow)
-        ? { $case: "gtNow", value: globalThis.Boolean(object.gtNow) }
-        : isSet(object.gt_now)
-        ? { $case: "gtNow", value: globalThis.Boolean(object.gt_now) }
-        : undefined,
-      within: isSet(object.within) ? Duration.fromJSON(object.within) : undefined,
-      example: globalThis.Array.isArray(object?.example) ? object.example.map((e: any) => fromJsonTimestamp(e)) : [],
-    };
-  },
-
-  toJSON(message: TimestampRules): unknown {
-    const obj: any = {};
-    if (message.const !== undefined) {
-      obj.const = fromTimestamp(message.const).toISOString();
-    }
-    if (message.lessThan?.$case === "lt") {
-      obj.lt = fromTimestamp(message.lessThan.value).toISOString();
-    } else if (message.lessThan?.$case === "lte") {
-      obj.lte = fromTimestamp(message.lessThan.value).toISOString();
-    } else if (message.lessThan?.$case === "ltNow") {
-      obj.ltNow = message.lessThan.value;
-    }
-    if (message.greaterThan?.$case === "gt") {
-      obj.gt = fromTimestamp(message.greaterThan.value).toISOString();
-    } else if (message.greaterThan?.$case === "gte") {
-      obj.gte = fromTimestamp(message.greaterThan.value).toISOString();
-    } else if (message.greaterThan?.$case === "gtNow") {
-      obj.gtNow = message.greaterThan.value;
-    }
-    if (message.within !== undefined) {
-      obj.within = Duration.toJSON(message.within);
-    }
-    if (message.example?.length) {
-      obj.example = message.example.map((e) => fromTimestamp(e).toISOString());
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<TimestampRules>, I>>(base?: I): TimestampRules {
     return TimestampRules.fromPartial(base ?? ({} as any));
   },
@@ -6730,22 +5324,6 @@ export const Violations: MessageFns<Violations> = {
     }
   },
 
-  fromJSON(object: any): Violations {
-    return {
-      violations: globalThis.Array.isArray(object?.violations)
-        ? object.violations.map((e: any) => Violation.fromJSON(e))
-        : [],
-    };
-  },
-
-  toJSON(message: Violations): unknown {
-    const obj: any = {};
-    if (message.violations?.length) {
-      obj.violations = message.violations.map((e) => Violation.toJSON(e));
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<Violations>, I>>(base?: I): Violations {
     return Violations.fromPartial(base ?? ({} as any));
   },
@@ -6845,44 +5423,6 @@ export const Violation: MessageFns<Violation> = {
     }
   },
 
-  fromJSON(object: any): Violation {
-    return {
-      field: isSet(object.field) ? FieldPath.fromJSON(object.field) : undefined,
-      rule: isSet(object.rule) ? FieldPath.fromJSON(object.rule) : undefined,
-      ruleId: isSet(object.ruleId)
-        ? globalThis.String(object.ruleId)
-        : isSet(object.rule_id)
-        ? globalThis.String(object.rule_id)
-        : "",
-      message: isSet(object.message) ? globalThis.String(object.message) : "",
-      forKey: isSet(object.forKey)
-        ? globalThis.Boolean(object.forKey)
-        : isSet(object.for_key)
-        ? globalThis.Boolean(object.for_key)
-        : false,
-    };
-  },
-
-  toJSON(message: Violation): unknown {
-    const obj: any = {};
-    if (message.field !== undefined) {
-      obj.field = FieldPath.toJSON(message.field);
-    }
-    if (message.rule !== undefined) {
-      obj.rule = FieldPath.toJSON(message.rule);
-    }
-    if (message.ruleId !== undefined && message.ruleId !== "") {
-      obj.ruleId = message.ruleId;
-    }
-    if (message.message !== undefined && message.message !== "") {
-      obj.message = message.message;
-    }
-    if (message.forKey !== undefined && message.forKey !== false) {
-      obj.forKey = message.forKey;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<Violation>, I>>(base?: I): Violation {
     return Violation.fromPartial(base ?? ({} as any));
   },
@@ -6942,22 +5482,6 @@ export const FieldPath: MessageFns<FieldPath> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): FieldPath {
-    return {
-      elements: globalThis.Array.isArray(object?.elements)
-        ? object.elements.map((e: any) => FieldPathElement.fromJSON(e))
-        : [],
-    };
-  },
-
-  toJSON(message: FieldPath): unknown {
-    const obj: any = {};
-    if (message.elements?.length) {
-      obj.elements = message.elements.map((e) => FieldPathElement.toJSON(e));
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<FieldPath>, I>>(base?: I): FieldPath {
@@ -7125,86 +5649,6 @@ export const FieldPathElement: MessageFns<FieldPathElement> = {
     }
   },
 
-  fromJSON(object: any): FieldPathElement {
-    return {
-      fieldNumber: isSet(object.fieldNumber)
-        ? globalThis.Number(object.fieldNumber)
-        : isSet(object.field_number)
-        ? globalThis.Number(object.field_number)
-        : 0,
-      fieldName: isSet(object.fieldName)
-        ? globalThis.String(object.fieldName)
-        : isSet(object.field_name)
-        ? globalThis.String(object.field_name)
-        : "",
-      fieldType: isSet(object.fieldType)
-        ? fieldDescriptorProto_TypeFromJSON(object.fieldType)
-        : isSet(object.field_type)
-        ? fieldDescriptorProto_TypeFromJSON(object.field_type)
-        : 1,
-      keyType: isSet(object.keyType)
-        ? fieldDescriptorProto_TypeFromJSON(object.keyType)
-        : isSet(object.key_type)
-        ? fieldDescriptorProto_TypeFromJSON(object.key_type)
-        : 1,
-      valueType: isSet(object.valueType)
-        ? fieldDescriptorProto_TypeFromJSON(object.valueType)
-        : isSet(object.value_type)
-        ? fieldDescriptorProto_TypeFromJSON(object.value_type)
-        : 1,
-      subscript: isSet(object.index)
-        ? { $case: "index", value: BigInt(object.index) }
-        : isSet(object.boolKey)
-        ? { $case: "boolKey", value: globalThis.Boolean(object.boolKey) }
-        : isSet(object.bool_key)
-        ? { $case: "boolKey", value: globalThis.Boolean(object.bool_key) }
-        : isSet(object.intKey)
-        ? { $case: "intKey", value: BigInt(object.intKey) }
-        : isSet(object.int_key)
-        ? { $case: "intKey", value: BigInt(object.int_key) }
-        : isSet(object.uintKey)
-        ? { $case: "uintKey", value: BigInt(object.uintKey) }
-        : isSet(object.uint_key)
-        ? { $case: "uintKey", value: BigInt(object.uint_key) }
-        : isSet(object.stringKey)
-        ? { $case: "stringKey", value: globalThis.String(object.stringKey) }
-        : isSet(object.string_key)
-        ? { $case: "stringKey", value: globalThis.String(object.string_key) }
-        : undefined,
-    };
-  },
-
-  toJSON(message: FieldPathElement): unknown {
-    const obj: any = {};
-    if (message.fieldNumber !== undefined && message.fieldNumber !== 0) {
-      obj.fieldNumber = Math.round(message.fieldNumber);
-    }
-    if (message.fieldName !== undefined && message.fieldName !== "") {
-      obj.fieldName = message.fieldName;
-    }
-    if (message.fieldType !== undefined && message.fieldType !== 1) {
-      obj.fieldType = fieldDescriptorProto_TypeToJSON(message.fieldType);
-    }
-    if (message.keyType !== undefined && message.keyType !== 1) {
-      obj.keyType = fieldDescriptorProto_TypeToJSON(message.keyType);
-    }
-    if (message.valueType !== undefined && message.valueType !== 1) {
-      obj.valueType = fieldDescriptorProto_TypeToJSON(message.valueType);
-    }
-    if (message.subscript?.$case === "index") {
-      obj.index = message.subscript.value.toString();
-    } else if (message.subscript?.$case === "boolKey") {
-      obj.boolKey = message.subscript.value;
-    } else if (message.subscript?.$case === "intKey") {
-      obj.intKey = message.subscript.value.toString();
-    } else if (message.subscript?.$case === "uintKey") {
-      obj.uintKey = message.subscript.value.toString();
-    } else if (message.subscript?.$case === "stringKey") {
-      obj.stringKey = message.subscript.value;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<FieldPathElement>, I>>(base?: I): FieldPathElement {
     return FieldPathElement.fromPartial(base ?? ({} as any));
   },
@@ -7251,18 +5695,6 @@ export const FieldPathElement: MessageFns<FieldPathElement> = {
   },
 };
 
-function bytesFromBase64(b64: string): Uint8Array {
-  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
-}
-
-function base64FromBytes(arr: Uint8Array): string {
-  return globalThis.Buffer.from(arr).toString("base64");
-}
-
-function floatToJson(value: number | null | undefined): number | string | null | undefined {
-  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
-}
-
 type Builtin = Date | Function | Uint8Array | string | number | boolean | bigint | undefined;
 
 export type DeepPartial<T> = T extends bigint ? string | number | bigint
@@ -7276,48 +5708,9 @@ type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
 
-function toTimestamp(date: Date): Timestamp {
-  const seconds = BigInt(Math.trunc(date.getTime() / 1_000));
-  const nanos = (date.getTime() % 1_000) * 1_000_000;
-  return { seconds, nanos };
-}
-
-function fromTimestamp(t: Timestamp): Date {
-  let millis = (globalThis.Number(t.seconds.toString()) || 0) * 1_000;
-  millis += (t.nanos || 0) / 1_000_000;
-  return new globalThis.Date(millis);
-}
-
-const timestampFractionRegex = /:\d{2}\.\d+/;
-
-function fromJsonTimestamp(o: any): Timestamp {
-  if (o instanceof globalThis.Date) {
-    return toTimestamp(o);
-  } else if (typeof o === "string") {
-    // Date only keeps milliseconds, and parses longer fractions in an engine-specific way,
-    // so parse the fractional seconds ourselves and give Date only the whole seconds
-    const fraction = timestampFractionRegex.exec(o);
-    if (fraction === null) {
-      return toTimestamp(new globalThis.Date(o));
-    }
-    const fractionNanos = Number(fraction[0].slice(4, 13).padEnd(9, "0"));
-    const wholeSeconds = new globalThis.Date(o.replace(fraction[0], fraction[0].slice(0, 3)));
-    const timestamp = toTimestamp(new globalThis.Date(wholeSeconds.getTime() + Math.trunc(fractionNanos / 1_000_000)));
-    return { ...timestamp, nanos: (timestamp.nanos ?? 0) + (fractionNanos % 1_000_000) };
-  } else {
-    return Timestamp.fromJSON(o);
-  }
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 export interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
-  toJSON(message: T): unknown;
   create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
   fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
 }

@@ -167,28 +167,6 @@ export const ProjectIdentifier: MessageFns<ProjectIdentifier> = {
     }
   },
 
-  fromJSON(object: any): ProjectIdentifier {
-    return {
-      organization: isSet(object.organization) ? globalThis.String(object.organization) : "",
-      domain: isSet(object.domain) ? globalThis.String(object.domain) : "",
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-    };
-  },
-
-  toJSON(message: ProjectIdentifier): unknown {
-    const obj: any = {};
-    if (message.organization !== "") {
-      obj.organization = message.organization;
-    }
-    if (message.domain !== "") {
-      obj.domain = message.domain;
-    }
-    if (message.name !== "") {
-      obj.name = message.name;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<ProjectIdentifier>, I>>(base?: I): ProjectIdentifier {
     return ProjectIdentifier.fromPartial(base ?? ({} as any));
   },
@@ -255,24 +233,6 @@ export const DomainIdentifier: MessageFns<DomainIdentifier> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): DomainIdentifier {
-    return {
-      organization: isSet(object.organization) ? globalThis.String(object.organization) : "",
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-    };
-  },
-
-  toJSON(message: DomainIdentifier): unknown {
-    const obj: any = {};
-    if (message.organization !== "") {
-      obj.organization = message.organization;
-    }
-    if (message.name !== "") {
-      obj.name = message.name;
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<DomainIdentifier>, I>>(base?: I): DomainIdentifier {
@@ -342,24 +302,6 @@ export const ClusterIdentifier: MessageFns<ClusterIdentifier> = {
     }
   },
 
-  fromJSON(object: any): ClusterIdentifier {
-    return {
-      organization: isSet(object.organization) ? globalThis.String(object.organization) : "",
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-    };
-  },
-
-  toJSON(message: ClusterIdentifier): unknown {
-    const obj: any = {};
-    if (message.organization !== "") {
-      obj.organization = message.organization;
-    }
-    if (message.name !== "") {
-      obj.name = message.name;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<ClusterIdentifier>, I>>(base?: I): ClusterIdentifier {
     return ClusterIdentifier.fromPartial(base ?? ({} as any));
   },
@@ -427,24 +369,6 @@ export const ClusterPoolIdentifier: MessageFns<ClusterPoolIdentifier> = {
     }
   },
 
-  fromJSON(object: any): ClusterPoolIdentifier {
-    return {
-      organization: isSet(object.organization) ? globalThis.String(object.organization) : "",
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-    };
-  },
-
-  toJSON(message: ClusterPoolIdentifier): unknown {
-    const obj: any = {};
-    if (message.organization !== "") {
-      obj.organization = message.organization;
-    }
-    if (message.name !== "") {
-      obj.name = message.name;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<ClusterPoolIdentifier>, I>>(base?: I): ClusterPoolIdentifier {
     return ClusterPoolIdentifier.fromPartial(base ?? ({} as any));
   },
@@ -510,24 +434,6 @@ export const ClusterConfigIdentifier: MessageFns<ClusterConfigIdentifier> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ClusterConfigIdentifier {
-    return {
-      organization: isSet(object.organization) ? globalThis.String(object.organization) : "",
-      id: isSet(object.id) ? globalThis.String(object.id) : "",
-    };
-  },
-
-  toJSON(message: ClusterConfigIdentifier): unknown {
-    const obj: any = {};
-    if (message.organization !== "") {
-      obj.organization = message.organization;
-    }
-    if (message.id !== "") {
-      obj.id = message.id;
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<ClusterConfigIdentifier>, I>>(base?: I): ClusterConfigIdentifier {
@@ -608,32 +514,6 @@ export const ClusterNodepoolIdentifier: MessageFns<ClusterNodepoolIdentifier> = 
     }
   },
 
-  fromJSON(object: any): ClusterNodepoolIdentifier {
-    return {
-      organization: isSet(object.organization) ? globalThis.String(object.organization) : "",
-      clusterName: isSet(object.clusterName)
-        ? globalThis.String(object.clusterName)
-        : isSet(object.cluster_name)
-        ? globalThis.String(object.cluster_name)
-        : "",
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-    };
-  },
-
-  toJSON(message: ClusterNodepoolIdentifier): unknown {
-    const obj: any = {};
-    if (message.organization !== "") {
-      obj.organization = message.organization;
-    }
-    if (message.clusterName !== "") {
-      obj.clusterName = message.clusterName;
-    }
-    if (message.name !== "") {
-      obj.name = message.name;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<ClusterNodepoolIdentifier>, I>>(base?: I): ClusterNodepoolIdentifier {
     return ClusterNodepoolIdentifier.fromPartial(base ?? ({} as any));
   },
@@ -691,18 +571,6 @@ export const UserIdentifier: MessageFns<UserIdentifier> = {
     }
   },
 
-  fromJSON(object: any): UserIdentifier {
-    return { subject: isSet(object.subject) ? globalThis.String(object.subject) : "" };
-  },
-
-  toJSON(message: UserIdentifier): unknown {
-    const obj: any = {};
-    if (message.subject !== "") {
-      obj.subject = message.subject;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<UserIdentifier>, I>>(base?: I): UserIdentifier {
     return UserIdentifier.fromPartial(base ?? ({} as any));
   },
@@ -756,18 +624,6 @@ export const ApplicationIdentifier: MessageFns<ApplicationIdentifier> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ApplicationIdentifier {
-    return { subject: isSet(object.subject) ? globalThis.String(object.subject) : "" };
-  },
-
-  toJSON(message: ApplicationIdentifier): unknown {
-    const obj: any = {};
-    if (message.subject !== "") {
-      obj.subject = message.subject;
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<ApplicationIdentifier>, I>>(base?: I): ApplicationIdentifier {
@@ -836,24 +692,6 @@ export const RoleIdentifier: MessageFns<RoleIdentifier> = {
     }
   },
 
-  fromJSON(object: any): RoleIdentifier {
-    return {
-      organization: isSet(object.organization) ? globalThis.String(object.organization) : "",
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-    };
-  },
-
-  toJSON(message: RoleIdentifier): unknown {
-    const obj: any = {};
-    if (message.organization !== "") {
-      obj.organization = message.organization;
-    }
-    if (message.name !== "") {
-      obj.name = message.name;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<RoleIdentifier>, I>>(base?: I): RoleIdentifier {
     return RoleIdentifier.fromPartial(base ?? ({} as any));
   },
@@ -908,18 +746,6 @@ export const OrgIdentifier: MessageFns<OrgIdentifier> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): OrgIdentifier {
-    return { name: isSet(object.name) ? globalThis.String(object.name) : "" };
-  },
-
-  toJSON(message: OrgIdentifier): unknown {
-    const obj: any = {};
-    if (message.name !== "") {
-      obj.name = message.name;
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<OrgIdentifier>, I>>(base?: I): OrgIdentifier {
@@ -988,24 +814,6 @@ export const ManagedClusterIdentifier: MessageFns<ManagedClusterIdentifier> = {
     }
   },
 
-  fromJSON(object: any): ManagedClusterIdentifier {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      org: isSet(object.org) ? OrgIdentifier.fromJSON(object.org) : undefined,
-    };
-  },
-
-  toJSON(message: ManagedClusterIdentifier): unknown {
-    const obj: any = {};
-    if (message.name !== "") {
-      obj.name = message.name;
-    }
-    if (message.org !== undefined) {
-      obj.org = OrgIdentifier.toJSON(message.org);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<ManagedClusterIdentifier>, I>>(base?: I): ManagedClusterIdentifier {
     return ManagedClusterIdentifier.fromPartial(base ?? ({} as any));
   },
@@ -1071,24 +879,6 @@ export const PolicyIdentifier: MessageFns<PolicyIdentifier> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): PolicyIdentifier {
-    return {
-      organization: isSet(object.organization) ? globalThis.String(object.organization) : "",
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-    };
-  },
-
-  toJSON(message: PolicyIdentifier): unknown {
-    const obj: any = {};
-    if (message.organization !== "") {
-      obj.organization = message.organization;
-    }
-    if (message.name !== "") {
-      obj.name = message.name;
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<PolicyIdentifier>, I>>(base?: I): PolicyIdentifier {
@@ -1180,32 +970,6 @@ export const RunIdentifier: MessageFns<RunIdentifier> = {
     }
   },
 
-  fromJSON(object: any): RunIdentifier {
-    return {
-      org: isSet(object.org) ? globalThis.String(object.org) : "",
-      project: isSet(object.project) ? globalThis.String(object.project) : "",
-      domain: isSet(object.domain) ? globalThis.String(object.domain) : "",
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-    };
-  },
-
-  toJSON(message: RunIdentifier): unknown {
-    const obj: any = {};
-    if (message.org !== "") {
-      obj.org = message.org;
-    }
-    if (message.project !== "") {
-      obj.project = message.project;
-    }
-    if (message.domain !== "") {
-      obj.domain = message.domain;
-    }
-    if (message.name !== "") {
-      obj.name = message.name;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<RunIdentifier>, I>>(base?: I): RunIdentifier {
     return RunIdentifier.fromPartial(base ?? ({} as any));
   },
@@ -1275,24 +1039,6 @@ export const ActionIdentifier: MessageFns<ActionIdentifier> = {
     }
   },
 
-  fromJSON(object: any): ActionIdentifier {
-    return {
-      run: isSet(object.run) ? RunIdentifier.fromJSON(object.run) : undefined,
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-    };
-  },
-
-  toJSON(message: ActionIdentifier): unknown {
-    const obj: any = {};
-    if (message.run !== undefined) {
-      obj.run = RunIdentifier.toJSON(message.run);
-    }
-    if (message.name !== "") {
-      obj.name = message.name;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<ActionIdentifier>, I>>(base?: I): ActionIdentifier {
     return ActionIdentifier.fromPartial(base ?? ({} as any));
   },
@@ -1358,28 +1104,6 @@ export const ActionAttemptIdentifier: MessageFns<ActionAttemptIdentifier> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ActionAttemptIdentifier {
-    return {
-      actionId: isSet(object.actionId)
-        ? ActionIdentifier.fromJSON(object.actionId)
-        : isSet(object.action_id)
-        ? ActionIdentifier.fromJSON(object.action_id)
-        : undefined,
-      attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
-    };
-  },
-
-  toJSON(message: ActionAttemptIdentifier): unknown {
-    const obj: any = {};
-    if (message.actionId !== undefined) {
-      obj.actionId = ActionIdentifier.toJSON(message.actionId);
-    }
-    if (message.attempt !== 0) {
-      obj.attempt = Math.round(message.attempt);
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<ActionAttemptIdentifier>, I>>(base?: I): ActionAttemptIdentifier {
@@ -1484,40 +1208,6 @@ export const TriggerName: MessageFns<TriggerName> = {
     }
   },
 
-  fromJSON(object: any): TriggerName {
-    return {
-      org: isSet(object.org) ? globalThis.String(object.org) : "",
-      project: isSet(object.project) ? globalThis.String(object.project) : "",
-      domain: isSet(object.domain) ? globalThis.String(object.domain) : "",
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      taskName: isSet(object.taskName)
-        ? globalThis.String(object.taskName)
-        : isSet(object.task_name)
-        ? globalThis.String(object.task_name)
-        : "",
-    };
-  },
-
-  toJSON(message: TriggerName): unknown {
-    const obj: any = {};
-    if (message.org !== "") {
-      obj.org = message.org;
-    }
-    if (message.project !== "") {
-      obj.project = message.project;
-    }
-    if (message.domain !== "") {
-      obj.domain = message.domain;
-    }
-    if (message.name !== "") {
-      obj.name = message.name;
-    }
-    if (message.taskName !== "") {
-      obj.taskName = message.taskName;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<TriggerName>, I>>(base?: I): TriggerName {
     return TriggerName.fromPartial(base ?? ({} as any));
   },
@@ -1591,24 +1281,6 @@ export const TriggerIdentifier: MessageFns<TriggerIdentifier> = {
     }
   },
 
-  fromJSON(object: any): TriggerIdentifier {
-    return {
-      name: isSet(object.name) ? TriggerName.fromJSON(object.name) : undefined,
-      revision: isSet(object.revision) ? BigInt(object.revision) : 0n,
-    };
-  },
-
-  toJSON(message: TriggerIdentifier): unknown {
-    const obj: any = {};
-    if (message.name !== undefined) {
-      obj.name = TriggerName.toJSON(message.name);
-    }
-    if (message.revision !== 0n) {
-      obj.revision = message.revision.toString();
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<TriggerIdentifier>, I>>(base?: I): TriggerIdentifier {
     return TriggerIdentifier.fromPartial(base ?? ({} as any));
   },
@@ -1635,15 +1307,9 @@ type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 export interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
-  toJSON(message: T): unknown;
   create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
   fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
 }

@@ -22,33 +22,6 @@ export enum Sort_Direction {
   UNRECOGNIZED = -1,
 }
 
-export function sort_DirectionFromJSON(object: any): Sort_Direction {
-  switch (object) {
-    case 0:
-    case "DESCENDING":
-      return Sort_Direction.DESCENDING;
-    case 1:
-    case "ASCENDING":
-      return Sort_Direction.ASCENDING;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return Sort_Direction.UNRECOGNIZED;
-  }
-}
-
-export function sort_DirectionToJSON(object: Sort_Direction): string {
-  switch (object) {
-    case Sort_Direction.DESCENDING:
-      return "DESCENDING";
-    case Sort_Direction.ASCENDING:
-      return "ASCENDING";
-    case Sort_Direction.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
-}
-
 export interface ListRequest {
   limit: number;
   token: string;
@@ -78,78 +51,6 @@ export enum Filter_Function {
   NOT_ENDS_WITH = 13,
   CONTAINS_CASE_INSENSITIVE = 14,
   UNRECOGNIZED = -1,
-}
-
-export function filter_FunctionFromJSON(object: any): Filter_Function {
-  switch (object) {
-    case 0:
-    case "EQUAL":
-      return Filter_Function.EQUAL;
-    case 1:
-    case "NOT_EQUAL":
-      return Filter_Function.NOT_EQUAL;
-    case 2:
-    case "GREATER_THAN":
-      return Filter_Function.GREATER_THAN;
-    case 3:
-    case "GREATER_THAN_OR_EQUAL":
-      return Filter_Function.GREATER_THAN_OR_EQUAL;
-    case 4:
-    case "LESS_THAN":
-      return Filter_Function.LESS_THAN;
-    case 5:
-    case "LESS_THAN_OR_EQUAL":
-      return Filter_Function.LESS_THAN_OR_EQUAL;
-    case 6:
-    case "CONTAINS":
-      return Filter_Function.CONTAINS;
-    case 7:
-    case "VALUE_IN":
-      return Filter_Function.VALUE_IN;
-    case 12:
-    case "ENDS_WITH":
-      return Filter_Function.ENDS_WITH;
-    case 13:
-    case "NOT_ENDS_WITH":
-      return Filter_Function.NOT_ENDS_WITH;
-    case 14:
-    case "CONTAINS_CASE_INSENSITIVE":
-      return Filter_Function.CONTAINS_CASE_INSENSITIVE;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return Filter_Function.UNRECOGNIZED;
-  }
-}
-
-export function filter_FunctionToJSON(object: Filter_Function): string {
-  switch (object) {
-    case Filter_Function.EQUAL:
-      return "EQUAL";
-    case Filter_Function.NOT_EQUAL:
-      return "NOT_EQUAL";
-    case Filter_Function.GREATER_THAN:
-      return "GREATER_THAN";
-    case Filter_Function.GREATER_THAN_OR_EQUAL:
-      return "GREATER_THAN_OR_EQUAL";
-    case Filter_Function.LESS_THAN:
-      return "LESS_THAN";
-    case Filter_Function.LESS_THAN_OR_EQUAL:
-      return "LESS_THAN_OR_EQUAL";
-    case Filter_Function.CONTAINS:
-      return "CONTAINS";
-    case Filter_Function.VALUE_IN:
-      return "VALUE_IN";
-    case Filter_Function.ENDS_WITH:
-      return "ENDS_WITH";
-    case Filter_Function.NOT_ENDS_WITH:
-      return "NOT_ENDS_WITH";
-    case Filter_Function.CONTAINS_CASE_INSENSITIVE:
-      return "CONTAINS_CASE_INSENSITIVE";
-    case Filter_Function.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
 }
 
 function createBaseSort(): Sort {
@@ -206,24 +107,6 @@ export const Sort: MessageFns<Sort> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Sort {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      direction: isSet(object.direction) ? sort_DirectionFromJSON(object.direction) : 0,
-    };
-  },
-
-  toJSON(message: Sort): unknown {
-    const obj: any = {};
-    if (message.key !== "") {
-      obj.key = message.key;
-    }
-    if (message.direction !== 0) {
-      obj.direction = sort_DirectionToJSON(message.direction);
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<Sort>, I>>(base?: I): Sort {
@@ -337,52 +220,6 @@ export const ListRequest: MessageFns<ListRequest> = {
     }
   },
 
-  fromJSON(object: any): ListRequest {
-    return {
-      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
-      token: isSet(object.token) ? globalThis.String(object.token) : "",
-      sortBy: isSet(object.sortBy)
-        ? Sort.fromJSON(object.sortBy)
-        : isSet(object.sort_by)
-        ? Sort.fromJSON(object.sort_by)
-        : undefined,
-      filters: globalThis.Array.isArray(object?.filters) ? object.filters.map((e: any) => Filter.fromJSON(e)) : [],
-      rawFilters: globalThis.Array.isArray(object?.rawFilters)
-        ? object.rawFilters.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.raw_filters)
-        ? object.raw_filters.map((e: any) => globalThis.String(e))
-        : [],
-      sortByFields: globalThis.Array.isArray(object?.sortByFields)
-        ? object.sortByFields.map((e: any) => Sort.fromJSON(e))
-        : globalThis.Array.isArray(object?.sort_by_fields)
-        ? object.sort_by_fields.map((e: any) => Sort.fromJSON(e))
-        : [],
-    };
-  },
-
-  toJSON(message: ListRequest): unknown {
-    const obj: any = {};
-    if (message.limit !== 0) {
-      obj.limit = Math.round(message.limit);
-    }
-    if (message.token !== "") {
-      obj.token = message.token;
-    }
-    if (message.sortBy !== undefined) {
-      obj.sortBy = Sort.toJSON(message.sortBy);
-    }
-    if (message.filters?.length) {
-      obj.filters = message.filters.map((e) => Filter.toJSON(e));
-    }
-    if (message.rawFilters?.length) {
-      obj.rawFilters = message.rawFilters;
-    }
-    if (message.sortByFields?.length) {
-      obj.sortByFields = message.sortByFields.map((e) => Sort.toJSON(e));
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<ListRequest>, I>>(base?: I): ListRequest {
     return ListRequest.fromPartial(base ?? ({} as any));
   },
@@ -467,28 +304,6 @@ export const Filter: MessageFns<Filter> = {
     }
   },
 
-  fromJSON(object: any): Filter {
-    return {
-      function: isSet(object.function) ? filter_FunctionFromJSON(object.function) : 0,
-      field: isSet(object.field) ? globalThis.String(object.field) : "",
-      values: globalThis.Array.isArray(object?.values) ? object.values.map((e: any) => globalThis.String(e)) : [],
-    };
-  },
-
-  toJSON(message: Filter): unknown {
-    const obj: any = {};
-    if (message.function !== 0) {
-      obj.function = filter_FunctionToJSON(message.function);
-    }
-    if (message.field !== "") {
-      obj.field = message.field;
-    }
-    if (message.values?.length) {
-      obj.values = message.values;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<Filter>, I>>(base?: I): Filter {
     return Filter.fromPartial(base ?? ({} as any));
   },
@@ -514,15 +329,9 @@ type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 export interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
-  toJSON(message: T): unknown;
   create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
   fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
 }

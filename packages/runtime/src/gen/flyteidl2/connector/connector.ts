@@ -9,12 +9,7 @@ import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Duration } from "../../google/protobuf/duration";
 import { Struct } from "../../google/protobuf/struct";
 import { Timestamp } from "../../google/protobuf/timestamp";
-import {
-  TaskExecution_Phase,
-  taskExecution_PhaseFromJSON,
-  taskExecution_PhaseToJSON,
-  TaskLog,
-} from "../core/execution";
+import { TaskExecution_Phase, TaskLog } from "../core/execution";
 import { TaskExecutionIdentifier } from "../core/identifier";
 import { ExecutionMetricResult } from "../core/metrics";
 import { Connection, Identity } from "../core/security";
@@ -329,142 +324,6 @@ export const TaskExecutionMetadata: MessageFns<TaskExecutionMetadata> = {
     }
   },
 
-  fromJSON(object: any): TaskExecutionMetadata {
-    return {
-      taskExecutionId: isSet(object.taskExecutionId)
-        ? TaskExecutionIdentifier.fromJSON(object.taskExecutionId)
-        : isSet(object.task_execution_id)
-        ? TaskExecutionIdentifier.fromJSON(object.task_execution_id)
-        : undefined,
-      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
-      labels: isObject(object.labels)
-        ? (globalThis.Object.entries(object.labels) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-      annotations: isObject(object.annotations)
-        ? (globalThis.Object.entries(object.annotations) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-      k8sServiceAccount: isSet(object.k8sServiceAccount)
-        ? globalThis.String(object.k8sServiceAccount)
-        : isSet(object.k8s_service_account)
-        ? globalThis.String(object.k8s_service_account)
-        : "",
-      environmentVariables: isObject(object.environmentVariables)
-        ? (globalThis.Object.entries(object.environmentVariables) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : isObject(object.environment_variables)
-        ? (globalThis.Object.entries(object.environment_variables) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-      maxAttempts: isSet(object.maxAttempts)
-        ? globalThis.Number(object.maxAttempts)
-        : isSet(object.max_attempts)
-        ? globalThis.Number(object.max_attempts)
-        : 0,
-      interruptible: isSet(object.interruptible) ? globalThis.Boolean(object.interruptible) : false,
-      interruptibleFailureThreshold: isSet(object.interruptibleFailureThreshold)
-        ? globalThis.Number(object.interruptibleFailureThreshold)
-        : isSet(object.interruptible_failure_threshold)
-        ? globalThis.Number(object.interruptible_failure_threshold)
-        : 0,
-      identity: isSet(object.identity) ? Identity.fromJSON(object.identity) : undefined,
-    };
-  },
-
-  toJSON(message: TaskExecutionMetadata): unknown {
-    const obj: any = {};
-    if (message.taskExecutionId !== undefined) {
-      obj.taskExecutionId = TaskExecutionIdentifier.toJSON(message.taskExecutionId);
-    }
-    if (message.namespace !== "") {
-      obj.namespace = message.namespace;
-    }
-    if (message.labels) {
-      const entries = globalThis.Object.entries(message.labels) as [string, string][];
-      if (entries.length > 0) {
-        obj.labels = {};
-        entries.forEach(([k, v]) => {
-          obj.labels[k] = v;
-        });
-      }
-    }
-    if (message.annotations) {
-      const entries = globalThis.Object.entries(message.annotations) as [string, string][];
-      if (entries.length > 0) {
-        obj.annotations = {};
-        entries.forEach(([k, v]) => {
-          obj.annotations[k] = v;
-        });
-      }
-    }
-    if (message.k8sServiceAccount !== "") {
-      obj.k8sServiceAccount = message.k8sServiceAccount;
-    }
-    if (message.environmentVariables) {
-      const entries = globalThis.Object.entries(message.environmentVariables) as [string, string][];
-      if (entries.length > 0) {
-        obj.environmentVariables = {};
-        entries.forEach(([k, v]) => {
-          obj.environmentVariables[k] = v;
-        });
-      }
-    }
-    if (message.maxAttempts !== 0) {
-      obj.maxAttempts = Math.round(message.maxAttempts);
-    }
-    if (message.interruptible !== false) {
-      obj.interruptible = message.interruptible;
-    }
-    if (message.interruptibleFailureThreshold !== 0) {
-      obj.interruptibleFailureThreshold = Math.round(message.interruptibleFailureThreshold);
-    }
-    if (message.identity !== undefined) {
-      obj.identity = Identity.toJSON(message.identity);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<TaskExecutionMetadata>, I>>(base?: I): TaskExecutionMetadata {
     return TaskExecutionMetadata.fromPartial(base ?? ({} as any));
   },
@@ -566,24 +425,6 @@ export const TaskExecutionMetadata_LabelsEntry: MessageFns<TaskExecutionMetadata
     }
   },
 
-  fromJSON(object: any): TaskExecutionMetadata_LabelsEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? globalThis.String(object.value) : "",
-    };
-  },
-
-  toJSON(message: TaskExecutionMetadata_LabelsEntry): unknown {
-    const obj: any = {};
-    if (message.key !== "") {
-      obj.key = message.key;
-    }
-    if (message.value !== "") {
-      obj.value = message.value;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<TaskExecutionMetadata_LabelsEntry>, I>>(
     base?: I,
   ): TaskExecutionMetadata_LabelsEntry {
@@ -653,24 +494,6 @@ export const TaskExecutionMetadata_AnnotationsEntry: MessageFns<TaskExecutionMet
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): TaskExecutionMetadata_AnnotationsEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? globalThis.String(object.value) : "",
-    };
-  },
-
-  toJSON(message: TaskExecutionMetadata_AnnotationsEntry): unknown {
-    const obj: any = {};
-    if (message.key !== "") {
-      obj.key = message.key;
-    }
-    if (message.value !== "") {
-      obj.value = message.value;
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<TaskExecutionMetadata_AnnotationsEntry>, I>>(
@@ -747,24 +570,6 @@ export const TaskExecutionMetadata_EnvironmentVariablesEntry: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): TaskExecutionMetadata_EnvironmentVariablesEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? globalThis.String(object.value) : "",
-    };
-  },
-
-  toJSON(message: TaskExecutionMetadata_EnvironmentVariablesEntry): unknown {
-    const obj: any = {};
-    if (message.key !== "") {
-      obj.key = message.key;
-    }
-    if (message.value !== "") {
-      obj.value = message.value;
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<TaskExecutionMetadata_EnvironmentVariablesEntry>, I>>(
@@ -877,44 +682,6 @@ export const CreateTaskRequest: MessageFns<CreateTaskRequest> = {
     }
   },
 
-  fromJSON(object: any): CreateTaskRequest {
-    return {
-      inputs: isSet(object.inputs) ? Inputs.fromJSON(object.inputs) : undefined,
-      template: isSet(object.template) ? TaskTemplate.fromJSON(object.template) : undefined,
-      outputPrefix: isSet(object.outputPrefix)
-        ? globalThis.String(object.outputPrefix)
-        : isSet(object.output_prefix)
-        ? globalThis.String(object.output_prefix)
-        : "",
-      taskExecutionMetadata: isSet(object.taskExecutionMetadata)
-        ? TaskExecutionMetadata.fromJSON(object.taskExecutionMetadata)
-        : isSet(object.task_execution_metadata)
-        ? TaskExecutionMetadata.fromJSON(object.task_execution_metadata)
-        : undefined,
-      connection: isSet(object.connection) ? Connection.fromJSON(object.connection) : undefined,
-    };
-  },
-
-  toJSON(message: CreateTaskRequest): unknown {
-    const obj: any = {};
-    if (message.inputs !== undefined) {
-      obj.inputs = Inputs.toJSON(message.inputs);
-    }
-    if (message.template !== undefined) {
-      obj.template = TaskTemplate.toJSON(message.template);
-    }
-    if (message.outputPrefix !== "") {
-      obj.outputPrefix = message.outputPrefix;
-    }
-    if (message.taskExecutionMetadata !== undefined) {
-      obj.taskExecutionMetadata = TaskExecutionMetadata.toJSON(message.taskExecutionMetadata);
-    }
-    if (message.connection !== undefined) {
-      obj.connection = Connection.toJSON(message.connection);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<CreateTaskRequest>, I>>(base?: I): CreateTaskRequest {
     return CreateTaskRequest.fromPartial(base ?? ({} as any));
   },
@@ -981,24 +748,6 @@ export const CreateTaskResponse: MessageFns<CreateTaskResponse> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): CreateTaskResponse {
-    return {
-      resourceMeta: isSet(object.resourceMeta)
-        ? Buffer.from(bytesFromBase64(object.resourceMeta))
-        : isSet(object.resource_meta)
-        ? Buffer.from(bytesFromBase64(object.resource_meta))
-        : Buffer.alloc(0),
-    };
-  },
-
-  toJSON(message: CreateTaskResponse): unknown {
-    const obj: any = {};
-    if (message.resourceMeta.length !== 0) {
-      obj.resourceMeta = base64FromBytes(message.resourceMeta);
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<CreateTaskResponse>, I>>(base?: I): CreateTaskResponse {
@@ -1109,48 +858,6 @@ export const CreateRequestHeader: MessageFns<CreateRequestHeader> = {
     }
   },
 
-  fromJSON(object: any): CreateRequestHeader {
-    return {
-      template: isSet(object.template) ? TaskTemplate.fromJSON(object.template) : undefined,
-      outputPrefix: isSet(object.outputPrefix)
-        ? globalThis.String(object.outputPrefix)
-        : isSet(object.output_prefix)
-        ? globalThis.String(object.output_prefix)
-        : "",
-      taskExecutionMetadata: isSet(object.taskExecutionMetadata)
-        ? TaskExecutionMetadata.fromJSON(object.taskExecutionMetadata)
-        : isSet(object.task_execution_metadata)
-        ? TaskExecutionMetadata.fromJSON(object.task_execution_metadata)
-        : undefined,
-      maxDatasetSizeBytes: isSet(object.maxDatasetSizeBytes)
-        ? BigInt(object.maxDatasetSizeBytes)
-        : isSet(object.max_dataset_size_bytes)
-        ? BigInt(object.max_dataset_size_bytes)
-        : 0n,
-      connection: isSet(object.connection) ? Connection.fromJSON(object.connection) : undefined,
-    };
-  },
-
-  toJSON(message: CreateRequestHeader): unknown {
-    const obj: any = {};
-    if (message.template !== undefined) {
-      obj.template = TaskTemplate.toJSON(message.template);
-    }
-    if (message.outputPrefix !== "") {
-      obj.outputPrefix = message.outputPrefix;
-    }
-    if (message.taskExecutionMetadata !== undefined) {
-      obj.taskExecutionMetadata = TaskExecutionMetadata.toJSON(message.taskExecutionMetadata);
-    }
-    if (message.maxDatasetSizeBytes !== 0n) {
-      obj.maxDatasetSizeBytes = message.maxDatasetSizeBytes.toString();
-    }
-    if (message.connection !== undefined) {
-      obj.connection = Connection.toJSON(message.connection);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<CreateRequestHeader>, I>>(base?: I): CreateRequestHeader {
     return CreateRequestHeader.fromPartial(base ?? ({} as any));
   },
@@ -1252,44 +959,6 @@ export const GetTaskRequest: MessageFns<GetTaskRequest> = {
     }
   },
 
-  fromJSON(object: any): GetTaskRequest {
-    return {
-      resourceMeta: isSet(object.resourceMeta)
-        ? Buffer.from(bytesFromBase64(object.resourceMeta))
-        : isSet(object.resource_meta)
-        ? Buffer.from(bytesFromBase64(object.resource_meta))
-        : Buffer.alloc(0),
-      taskCategory: isSet(object.taskCategory)
-        ? TaskCategory.fromJSON(object.taskCategory)
-        : isSet(object.task_category)
-        ? TaskCategory.fromJSON(object.task_category)
-        : undefined,
-      outputPrefix: isSet(object.outputPrefix)
-        ? globalThis.String(object.outputPrefix)
-        : isSet(object.output_prefix)
-        ? globalThis.String(object.output_prefix)
-        : "",
-      connection: isSet(object.connection) ? Connection.fromJSON(object.connection) : undefined,
-    };
-  },
-
-  toJSON(message: GetTaskRequest): unknown {
-    const obj: any = {};
-    if (message.resourceMeta.length !== 0) {
-      obj.resourceMeta = base64FromBytes(message.resourceMeta);
-    }
-    if (message.taskCategory !== undefined) {
-      obj.taskCategory = TaskCategory.toJSON(message.taskCategory);
-    }
-    if (message.outputPrefix !== "") {
-      obj.outputPrefix = message.outputPrefix;
-    }
-    if (message.connection !== undefined) {
-      obj.connection = Connection.toJSON(message.connection);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<GetTaskRequest>, I>>(base?: I): GetTaskRequest {
     return GetTaskRequest.fromPartial(base ?? ({} as any));
   },
@@ -1350,18 +1019,6 @@ export const GetTaskResponse: MessageFns<GetTaskResponse> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): GetTaskResponse {
-    return { resource: isSet(object.resource) ? Resource.fromJSON(object.resource) : undefined };
-  },
-
-  toJSON(message: GetTaskResponse): unknown {
-    const obj: any = {};
-    if (message.resource !== undefined) {
-      obj.resource = Resource.toJSON(message.resource);
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<GetTaskResponse>, I>>(base?: I): GetTaskResponse {
@@ -1465,44 +1122,6 @@ export const Resource: MessageFns<Resource> = {
     }
   },
 
-  fromJSON(object: any): Resource {
-    return {
-      outputs: isSet(object.outputs) ? Outputs.fromJSON(object.outputs) : undefined,
-      message: isSet(object.message) ? globalThis.String(object.message) : "",
-      logLinks: globalThis.Array.isArray(object?.logLinks)
-        ? object.logLinks.map((e: any) => TaskLog.fromJSON(e))
-        : globalThis.Array.isArray(object?.log_links)
-        ? object.log_links.map((e: any) => TaskLog.fromJSON(e))
-        : [],
-      phase: isSet(object.phase) ? taskExecution_PhaseFromJSON(object.phase) : 0,
-      customInfo: isObject(object.customInfo)
-        ? object.customInfo
-        : isObject(object.custom_info)
-        ? object.custom_info
-        : undefined,
-    };
-  },
-
-  toJSON(message: Resource): unknown {
-    const obj: any = {};
-    if (message.outputs !== undefined) {
-      obj.outputs = Outputs.toJSON(message.outputs);
-    }
-    if (message.message !== "") {
-      obj.message = message.message;
-    }
-    if (message.logLinks?.length) {
-      obj.logLinks = message.logLinks.map((e) => TaskLog.toJSON(e));
-    }
-    if (message.phase !== 0) {
-      obj.phase = taskExecution_PhaseToJSON(message.phase);
-    }
-    if (message.customInfo !== undefined) {
-      obj.customInfo = message.customInfo;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<Resource>, I>>(base?: I): Resource {
     return Resource.fromPartial(base ?? ({} as any));
   },
@@ -1586,36 +1205,6 @@ export const DeleteTaskRequest: MessageFns<DeleteTaskRequest> = {
     }
   },
 
-  fromJSON(object: any): DeleteTaskRequest {
-    return {
-      resourceMeta: isSet(object.resourceMeta)
-        ? Buffer.from(bytesFromBase64(object.resourceMeta))
-        : isSet(object.resource_meta)
-        ? Buffer.from(bytesFromBase64(object.resource_meta))
-        : Buffer.alloc(0),
-      taskCategory: isSet(object.taskCategory)
-        ? TaskCategory.fromJSON(object.taskCategory)
-        : isSet(object.task_category)
-        ? TaskCategory.fromJSON(object.task_category)
-        : undefined,
-      connection: isSet(object.connection) ? Connection.fromJSON(object.connection) : undefined,
-    };
-  },
-
-  toJSON(message: DeleteTaskRequest): unknown {
-    const obj: any = {};
-    if (message.resourceMeta.length !== 0) {
-      obj.resourceMeta = base64FromBytes(message.resourceMeta);
-    }
-    if (message.taskCategory !== undefined) {
-      obj.taskCategory = TaskCategory.toJSON(message.taskCategory);
-    }
-    if (message.connection !== undefined) {
-      obj.connection = Connection.toJSON(message.connection);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<DeleteTaskRequest>, I>>(base?: I): DeleteTaskRequest {
     return DeleteTaskRequest.fromPartial(base ?? ({} as any));
   },
@@ -1664,15 +1253,6 @@ export const DeleteTaskResponse: MessageFns<DeleteTaskResponse> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(_: any): DeleteTaskResponse {
-    return {};
-  },
-
-  toJSON(_: DeleteTaskResponse): unknown {
-    const obj: any = {};
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<DeleteTaskResponse>, I>>(base?: I): DeleteTaskResponse {
@@ -1738,28 +1318,6 @@ export const Connector: MessageFns<Connector> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Connector {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      supportedTaskCategories: globalThis.Array.isArray(object?.supportedTaskCategories)
-        ? object.supportedTaskCategories.map((e: any) => TaskCategory.fromJSON(e))
-        : globalThis.Array.isArray(object?.supported_task_categories)
-        ? object.supported_task_categories.map((e: any) => TaskCategory.fromJSON(e))
-        : [],
-    };
-  },
-
-  toJSON(message: Connector): unknown {
-    const obj: any = {};
-    if (message.name !== "") {
-      obj.name = message.name;
-    }
-    if (message.supportedTaskCategories?.length) {
-      obj.supportedTaskCategories = message.supportedTaskCategories.map((e) => TaskCategory.toJSON(e));
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<Connector>, I>>(base?: I): Connector {
@@ -1829,24 +1387,6 @@ export const TaskCategory: MessageFns<TaskCategory> = {
     }
   },
 
-  fromJSON(object: any): TaskCategory {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
-    };
-  },
-
-  toJSON(message: TaskCategory): unknown {
-    const obj: any = {};
-    if (message.name !== "") {
-      obj.name = message.name;
-    }
-    if (message.version !== 0) {
-      obj.version = Math.round(message.version);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<TaskCategory>, I>>(base?: I): TaskCategory {
     return TaskCategory.fromPartial(base ?? ({} as any));
   },
@@ -1901,18 +1441,6 @@ export const GetConnectorRequest: MessageFns<GetConnectorRequest> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): GetConnectorRequest {
-    return { name: isSet(object.name) ? globalThis.String(object.name) : "" };
-  },
-
-  toJSON(message: GetConnectorRequest): unknown {
-    const obj: any = {};
-    if (message.name !== "") {
-      obj.name = message.name;
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<GetConnectorRequest>, I>>(base?: I): GetConnectorRequest {
@@ -1970,18 +1498,6 @@ export const GetConnectorResponse: MessageFns<GetConnectorResponse> = {
     }
   },
 
-  fromJSON(object: any): GetConnectorResponse {
-    return { connector: isSet(object.connector) ? Connector.fromJSON(object.connector) : undefined };
-  },
-
-  toJSON(message: GetConnectorResponse): unknown {
-    const obj: any = {};
-    if (message.connector !== undefined) {
-      obj.connector = Connector.toJSON(message.connector);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<GetConnectorResponse>, I>>(base?: I): GetConnectorResponse {
     return GetConnectorResponse.fromPartial(base ?? ({} as any));
   },
@@ -2026,15 +1542,6 @@ export const ListConnectorsRequest: MessageFns<ListConnectorsRequest> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(_: any): ListConnectorsRequest {
-    return {};
-  },
-
-  toJSON(_: ListConnectorsRequest): unknown {
-    const obj: any = {};
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<ListConnectorsRequest>, I>>(base?: I): ListConnectorsRequest {
@@ -2089,22 +1596,6 @@ export const ListConnectorsResponse: MessageFns<ListConnectorsResponse> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ListConnectorsResponse {
-    return {
-      connectors: globalThis.Array.isArray(object?.connectors)
-        ? object.connectors.map((e: any) => Connector.fromJSON(e))
-        : [],
-    };
-  },
-
-  toJSON(message: ListConnectorsResponse): unknown {
-    const obj: any = {};
-    if (message.connectors?.length) {
-      obj.connectors = message.connectors.map((e) => Connector.toJSON(e));
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<ListConnectorsResponse>, I>>(base?: I): ListConnectorsResponse {
@@ -2224,56 +1715,6 @@ export const GetTaskMetricsRequest: MessageFns<GetTaskMetricsRequest> = {
     }
   },
 
-  fromJSON(object: any): GetTaskMetricsRequest {
-    return {
-      resourceMeta: isSet(object.resourceMeta)
-        ? Buffer.from(bytesFromBase64(object.resourceMeta))
-        : isSet(object.resource_meta)
-        ? Buffer.from(bytesFromBase64(object.resource_meta))
-        : Buffer.alloc(0),
-      queries: globalThis.Array.isArray(object?.queries) ? object.queries.map((e: any) => globalThis.String(e)) : [],
-      startTime: isSet(object.startTime)
-        ? fromJsonTimestamp(object.startTime)
-        : isSet(object.start_time)
-        ? fromJsonTimestamp(object.start_time)
-        : undefined,
-      endTime: isSet(object.endTime)
-        ? fromJsonTimestamp(object.endTime)
-        : isSet(object.end_time)
-        ? fromJsonTimestamp(object.end_time)
-        : undefined,
-      step: isSet(object.step) ? Duration.fromJSON(object.step) : undefined,
-      taskCategory: isSet(object.taskCategory)
-        ? TaskCategory.fromJSON(object.taskCategory)
-        : isSet(object.task_category)
-        ? TaskCategory.fromJSON(object.task_category)
-        : undefined,
-    };
-  },
-
-  toJSON(message: GetTaskMetricsRequest): unknown {
-    const obj: any = {};
-    if (message.resourceMeta.length !== 0) {
-      obj.resourceMeta = base64FromBytes(message.resourceMeta);
-    }
-    if (message.queries?.length) {
-      obj.queries = message.queries;
-    }
-    if (message.startTime !== undefined) {
-      obj.startTime = fromTimestamp(message.startTime).toISOString();
-    }
-    if (message.endTime !== undefined) {
-      obj.endTime = fromTimestamp(message.endTime).toISOString();
-    }
-    if (message.step !== undefined) {
-      obj.step = Duration.toJSON(message.step);
-    }
-    if (message.taskCategory !== undefined) {
-      obj.taskCategory = TaskCategory.toJSON(message.taskCategory);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<GetTaskMetricsRequest>, I>>(base?: I): GetTaskMetricsRequest {
     return GetTaskMetricsRequest.fromPartial(base ?? ({} as any));
   },
@@ -2338,22 +1779,6 @@ export const GetTaskMetricsResponse: MessageFns<GetTaskMetricsResponse> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): GetTaskMetricsResponse {
-    return {
-      results: globalThis.Array.isArray(object?.results)
-        ? object.results.map((e: any) => ExecutionMetricResult.fromJSON(e))
-        : [],
-    };
-  },
-
-  toJSON(message: GetTaskMetricsResponse): unknown {
-    const obj: any = {};
-    if (message.results?.length) {
-      obj.results = message.results.map((e) => ExecutionMetricResult.toJSON(e));
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<GetTaskMetricsResponse>, I>>(base?: I): GetTaskMetricsResponse {
@@ -2447,40 +1872,6 @@ export const GetTaskLogsRequest: MessageFns<GetTaskLogsRequest> = {
     }
   },
 
-  fromJSON(object: any): GetTaskLogsRequest {
-    return {
-      resourceMeta: isSet(object.resourceMeta)
-        ? Buffer.from(bytesFromBase64(object.resourceMeta))
-        : isSet(object.resource_meta)
-        ? Buffer.from(bytesFromBase64(object.resource_meta))
-        : Buffer.alloc(0),
-      lines: isSet(object.lines) ? BigInt(object.lines) : 0n,
-      token: isSet(object.token) ? globalThis.String(object.token) : "",
-      taskCategory: isSet(object.taskCategory)
-        ? TaskCategory.fromJSON(object.taskCategory)
-        : isSet(object.task_category)
-        ? TaskCategory.fromJSON(object.task_category)
-        : undefined,
-    };
-  },
-
-  toJSON(message: GetTaskLogsRequest): unknown {
-    const obj: any = {};
-    if (message.resourceMeta.length !== 0) {
-      obj.resourceMeta = base64FromBytes(message.resourceMeta);
-    }
-    if (message.lines !== 0n) {
-      obj.lines = message.lines.toString();
-    }
-    if (message.token !== "") {
-      obj.token = message.token;
-    }
-    if (message.taskCategory !== undefined) {
-      obj.taskCategory = TaskCategory.toJSON(message.taskCategory);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<GetTaskLogsRequest>, I>>(base?: I): GetTaskLogsRequest {
     return GetTaskLogsRequest.fromPartial(base ?? ({} as any));
   },
@@ -2539,18 +1930,6 @@ export const GetTaskLogsResponseHeader: MessageFns<GetTaskLogsResponseHeader> = 
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): GetTaskLogsResponseHeader {
-    return { token: isSet(object.token) ? globalThis.String(object.token) : "" };
-  },
-
-  toJSON(message: GetTaskLogsResponseHeader): unknown {
-    const obj: any = {};
-    if (message.token !== "") {
-      obj.token = message.token;
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<GetTaskLogsResponseHeader>, I>>(base?: I): GetTaskLogsResponseHeader {
@@ -2617,24 +1996,6 @@ export const GetTaskLogsResponseBody: MessageFns<GetTaskLogsResponseBody> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): GetTaskLogsResponseBody {
-    return {
-      results: globalThis.Array.isArray(object?.results) ? object.results.map((e: any) => globalThis.String(e)) : [],
-      lines: globalThis.Array.isArray(object?.lines) ? object.lines.map((e: any) => LogLine.fromJSON(e)) : [],
-    };
-  },
-
-  toJSON(message: GetTaskLogsResponseBody): unknown {
-    const obj: any = {};
-    if (message.results?.length) {
-      obj.results = message.results;
-    }
-    if (message.lines?.length) {
-      obj.lines = message.lines.map((e) => LogLine.toJSON(e));
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<GetTaskLogsResponseBody>, I>>(base?: I): GetTaskLogsResponseBody {
@@ -2706,26 +2067,6 @@ export const GetTaskLogsResponse: MessageFns<GetTaskLogsResponse> = {
     }
   },
 
-  fromJSON(object: any): GetTaskLogsResponse {
-    return {
-      part: isSet(object.header)
-        ? { $case: "header", value: GetTaskLogsResponseHeader.fromJSON(object.header) }
-        : isSet(object.body)
-        ? { $case: "body", value: GetTaskLogsResponseBody.fromJSON(object.body) }
-        : undefined,
-    };
-  },
-
-  toJSON(message: GetTaskLogsResponse): unknown {
-    const obj: any = {};
-    if (message.part?.$case === "header") {
-      obj.header = GetTaskLogsResponseHeader.toJSON(message.part.value);
-    } else if (message.part?.$case === "body") {
-      obj.body = GetTaskLogsResponseBody.toJSON(message.part.value);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<GetTaskLogsResponse>, I>>(base?: I): GetTaskLogsResponse {
     return GetTaskLogsResponse.fromPartial(base ?? ({} as any));
   },
@@ -2749,14 +2090,6 @@ export const GetTaskLogsResponse: MessageFns<GetTaskLogsResponse> = {
   },
 };
 
-function bytesFromBase64(b64: string): Uint8Array {
-  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
-}
-
-function base64FromBytes(arr: Uint8Array): string {
-  return globalThis.Buffer.from(arr).toString("base64");
-}
-
 type Builtin = Date | Function | Uint8Array | string | number | boolean | bigint | undefined;
 
 export type DeepPartial<T> = T extends bigint ? string | number | bigint
@@ -2770,52 +2103,9 @@ type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
 
-function toTimestamp(date: Date): Timestamp {
-  const seconds = BigInt(Math.trunc(date.getTime() / 1_000));
-  const nanos = (date.getTime() % 1_000) * 1_000_000;
-  return { seconds, nanos };
-}
-
-function fromTimestamp(t: Timestamp): Date {
-  let millis = (globalThis.Number(t.seconds.toString()) || 0) * 1_000;
-  millis += (t.nanos || 0) / 1_000_000;
-  return new globalThis.Date(millis);
-}
-
-const timestampFractionRegex = /:\d{2}\.\d+/;
-
-function fromJsonTimestamp(o: any): Timestamp {
-  if (o instanceof globalThis.Date) {
-    return toTimestamp(o);
-  } else if (typeof o === "string") {
-    // Date only keeps milliseconds, and parses longer fractions in an engine-specific way,
-    // so parse the fractional seconds ourselves and give Date only the whole seconds
-    const fraction = timestampFractionRegex.exec(o);
-    if (fraction === null) {
-      return toTimestamp(new globalThis.Date(o));
-    }
-    const fractionNanos = Number(fraction[0].slice(4, 13).padEnd(9, "0"));
-    const wholeSeconds = new globalThis.Date(o.replace(fraction[0], fraction[0].slice(0, 3)));
-    const timestamp = toTimestamp(new globalThis.Date(wholeSeconds.getTime() + Math.trunc(fractionNanos / 1_000_000)));
-    return { ...timestamp, nanos: (timestamp.nanos ?? 0) + (fractionNanos % 1_000_000) };
-  } else {
-    return Timestamp.fromJSON(o);
-  }
-}
-
-function isObject(value: any): boolean {
-  return typeof value === "object" && value !== null;
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 export interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
-  toJSON(message: T): unknown;
   create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
   fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
 }

@@ -21,79 +21,10 @@ export enum Granularity {
   UNRECOGNIZED = -1,
 }
 
-export function granularityFromJSON(object: any): Granularity {
-  switch (object) {
-    case 0:
-    case "UNSET":
-      return Granularity.UNSET;
-    case 1:
-    case "MINUTE":
-      return Granularity.MINUTE;
-    case 2:
-    case "HOUR":
-      return Granularity.HOUR;
-    case 3:
-    case "DAY":
-      return Granularity.DAY;
-    case 4:
-    case "MONTH":
-      return Granularity.MONTH;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return Granularity.UNRECOGNIZED;
-  }
-}
-
-export function granularityToJSON(object: Granularity): string {
-  switch (object) {
-    case Granularity.UNSET:
-      return "UNSET";
-    case Granularity.MINUTE:
-      return "MINUTE";
-    case Granularity.HOUR:
-      return "HOUR";
-    case Granularity.DAY:
-      return "DAY";
-    case Granularity.MONTH:
-      return "MONTH";
-    case Granularity.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
-}
-
 export enum Operator {
   MINUS = 0,
   PLUS = 1,
   UNRECOGNIZED = -1,
-}
-
-export function operatorFromJSON(object: any): Operator {
-  switch (object) {
-    case 0:
-    case "MINUS":
-      return Operator.MINUS;
-    case 1:
-    case "PLUS":
-      return Operator.PLUS;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return Operator.UNRECOGNIZED;
-  }
-}
-
-export function operatorToJSON(object: Operator): string {
-  switch (object) {
-    case Operator.MINUS:
-      return "MINUS";
-    case Operator.PLUS:
-      return "PLUS";
-    case Operator.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
 }
 
 export interface ArtifactKey {
@@ -246,32 +177,6 @@ export const ArtifactKey: MessageFns<ArtifactKey> = {
     }
   },
 
-  fromJSON(object: any): ArtifactKey {
-    return {
-      project: isSet(object.project) ? globalThis.String(object.project) : "",
-      domain: isSet(object.domain) ? globalThis.String(object.domain) : "",
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      org: isSet(object.org) ? globalThis.String(object.org) : "",
-    };
-  },
-
-  toJSON(message: ArtifactKey): unknown {
-    const obj: any = {};
-    if (message.project !== "") {
-      obj.project = message.project;
-    }
-    if (message.domain !== "") {
-      obj.domain = message.domain;
-    }
-    if (message.name !== "") {
-      obj.name = message.name;
-    }
-    if (message.org !== "") {
-      obj.org = message.org;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<ArtifactKey>, I>>(base?: I): ArtifactKey {
     return ArtifactKey.fromPartial(base ?? ({} as any));
   },
@@ -352,38 +257,6 @@ export const ArtifactBindingData: MessageFns<ArtifactBindingData> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ArtifactBindingData {
-    return {
-      partitionData: isSet(object.partitionKey)
-        ? { $case: "partitionKey", value: globalThis.String(object.partitionKey) }
-        : isSet(object.partition_key)
-        ? { $case: "partitionKey", value: globalThis.String(object.partition_key) }
-        : isSet(object.bindToTimePartition)
-        ? { $case: "bindToTimePartition", value: globalThis.Boolean(object.bindToTimePartition) }
-        : isSet(object.bind_to_time_partition)
-        ? { $case: "bindToTimePartition", value: globalThis.Boolean(object.bind_to_time_partition) }
-        : undefined,
-      timeTransform: isSet(object.timeTransform)
-        ? TimeTransform.fromJSON(object.timeTransform)
-        : isSet(object.time_transform)
-        ? TimeTransform.fromJSON(object.time_transform)
-        : undefined,
-    };
-  },
-
-  toJSON(message: ArtifactBindingData): unknown {
-    const obj: any = {};
-    if (message.partitionData?.$case === "partitionKey") {
-      obj.partitionKey = message.partitionData.value;
-    } else if (message.partitionData?.$case === "bindToTimePartition") {
-      obj.bindToTimePartition = message.partitionData.value;
-    }
-    if (message.timeTransform !== undefined) {
-      obj.timeTransform = TimeTransform.toJSON(message.timeTransform);
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<ArtifactBindingData>, I>>(base?: I): ArtifactBindingData {
@@ -468,24 +341,6 @@ export const TimeTransform: MessageFns<TimeTransform> = {
     }
   },
 
-  fromJSON(object: any): TimeTransform {
-    return {
-      transform: isSet(object.transform) ? globalThis.String(object.transform) : "",
-      op: isSet(object.op) ? operatorFromJSON(object.op) : 0,
-    };
-  },
-
-  toJSON(message: TimeTransform): unknown {
-    const obj: any = {};
-    if (message.transform !== "") {
-      obj.transform = message.transform;
-    }
-    if (message.op !== 0) {
-      obj.op = operatorToJSON(message.op);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<TimeTransform>, I>>(base?: I): TimeTransform {
     return TimeTransform.fromPartial(base ?? ({} as any));
   },
@@ -542,18 +397,6 @@ export const InputBindingData: MessageFns<InputBindingData> = {
     }
   },
 
-  fromJSON(object: any): InputBindingData {
-    return { var: isSet(object.var) ? globalThis.String(object.var) : "" };
-  },
-
-  toJSON(message: InputBindingData): unknown {
-    const obj: any = {};
-    if (message.var !== "") {
-      obj.var = message.var;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<InputBindingData>, I>>(base?: I): InputBindingData {
     return InputBindingData.fromPartial(base ?? ({} as any));
   },
@@ -596,15 +439,6 @@ export const RuntimeBinding: MessageFns<RuntimeBinding> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(_: any): RuntimeBinding {
-    return {};
-  },
-
-  toJSON(_: RuntimeBinding): unknown {
-    const obj: any = {};
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<RuntimeBinding>, I>>(base?: I): RuntimeBinding {
@@ -707,48 +541,6 @@ export const LabelValue: MessageFns<LabelValue> = {
     }
   },
 
-  fromJSON(object: any): LabelValue {
-    return {
-      value: isSet(object.staticValue)
-        ? { $case: "staticValue", value: globalThis.String(object.staticValue) }
-        : isSet(object.static_value)
-        ? { $case: "staticValue", value: globalThis.String(object.static_value) }
-        : isSet(object.timeValue)
-        ? { $case: "timeValue", value: fromJsonTimestamp(object.timeValue) }
-        : isSet(object.time_value)
-        ? { $case: "timeValue", value: fromJsonTimestamp(object.time_value) }
-        : isSet(object.triggeredBinding)
-        ? { $case: "triggeredBinding", value: ArtifactBindingData.fromJSON(object.triggeredBinding) }
-        : isSet(object.triggered_binding)
-        ? { $case: "triggeredBinding", value: ArtifactBindingData.fromJSON(object.triggered_binding) }
-        : isSet(object.inputBinding)
-        ? { $case: "inputBinding", value: InputBindingData.fromJSON(object.inputBinding) }
-        : isSet(object.input_binding)
-        ? { $case: "inputBinding", value: InputBindingData.fromJSON(object.input_binding) }
-        : isSet(object.runtimeBinding)
-        ? { $case: "runtimeBinding", value: RuntimeBinding.fromJSON(object.runtimeBinding) }
-        : isSet(object.runtime_binding)
-        ? { $case: "runtimeBinding", value: RuntimeBinding.fromJSON(object.runtime_binding) }
-        : undefined,
-    };
-  },
-
-  toJSON(message: LabelValue): unknown {
-    const obj: any = {};
-    if (message.value?.$case === "staticValue") {
-      obj.staticValue = message.value.value;
-    } else if (message.value?.$case === "timeValue") {
-      obj.timeValue = fromTimestamp(message.value.value).toISOString();
-    } else if (message.value?.$case === "triggeredBinding") {
-      obj.triggeredBinding = ArtifactBindingData.toJSON(message.value.value);
-    } else if (message.value?.$case === "inputBinding") {
-      obj.inputBinding = InputBindingData.toJSON(message.value.value);
-    } else if (message.value?.$case === "runtimeBinding") {
-      obj.runtimeBinding = RuntimeBinding.toJSON(message.value.value);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<LabelValue>, I>>(base?: I): LabelValue {
     return LabelValue.fromPartial(base ?? ({} as any));
   },
@@ -838,39 +630,6 @@ export const Partitions: MessageFns<Partitions> = {
     }
   },
 
-  fromJSON(object: any): Partitions {
-    return {
-      value: isObject(object.value)
-        ? (globalThis.Object.entries(object.value) as [string, any][]).reduce(
-          (acc: { [key: string]: LabelValue }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: LabelValue.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-    };
-  },
-
-  toJSON(message: Partitions): unknown {
-    const obj: any = {};
-    if (message.value) {
-      const entries = globalThis.Object.entries(message.value) as [string, LabelValue][];
-      if (entries.length > 0) {
-        obj.value = {};
-        entries.forEach(([k, v]) => {
-          obj.value[k] = LabelValue.toJSON(v);
-        });
-      }
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<Partitions>, I>>(base?: I): Partitions {
     return Partitions.fromPartial(base ?? ({} as any));
   },
@@ -945,24 +704,6 @@ export const Partitions_ValueEntry: MessageFns<Partitions_ValueEntry> = {
     }
   },
 
-  fromJSON(object: any): Partitions_ValueEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? LabelValue.fromJSON(object.value) : undefined,
-    };
-  },
-
-  toJSON(message: Partitions_ValueEntry): unknown {
-    const obj: any = {};
-    if (message.key !== "") {
-      obj.key = message.key;
-    }
-    if (message.value !== undefined) {
-      obj.value = LabelValue.toJSON(message.value);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<Partitions_ValueEntry>, I>>(base?: I): Partitions_ValueEntry {
     return Partitions_ValueEntry.fromPartial(base ?? ({} as any));
   },
@@ -1030,24 +771,6 @@ export const TimePartition: MessageFns<TimePartition> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): TimePartition {
-    return {
-      value: isSet(object.value) ? LabelValue.fromJSON(object.value) : undefined,
-      granularity: isSet(object.granularity) ? granularityFromJSON(object.granularity) : 0,
-    };
-  },
-
-  toJSON(message: TimePartition): unknown {
-    const obj: any = {};
-    if (message.value !== undefined) {
-      obj.value = LabelValue.toJSON(message.value);
-    }
-    if (message.granularity !== 0) {
-      obj.granularity = granularityToJSON(message.granularity);
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<TimePartition>, I>>(base?: I): TimePartition {
@@ -1141,40 +864,6 @@ export const ArtifactID: MessageFns<ArtifactID> = {
     }
   },
 
-  fromJSON(object: any): ArtifactID {
-    return {
-      artifactKey: isSet(object.artifactKey)
-        ? ArtifactKey.fromJSON(object.artifactKey)
-        : isSet(object.artifact_key)
-        ? ArtifactKey.fromJSON(object.artifact_key)
-        : undefined,
-      version: isSet(object.version) ? globalThis.String(object.version) : "",
-      partitions: isSet(object.partitions) ? Partitions.fromJSON(object.partitions) : undefined,
-      timePartition: isSet(object.timePartition)
-        ? TimePartition.fromJSON(object.timePartition)
-        : isSet(object.time_partition)
-        ? TimePartition.fromJSON(object.time_partition)
-        : undefined,
-    };
-  },
-
-  toJSON(message: ArtifactID): unknown {
-    const obj: any = {};
-    if (message.artifactKey !== undefined) {
-      obj.artifactKey = ArtifactKey.toJSON(message.artifactKey);
-    }
-    if (message.version !== "") {
-      obj.version = message.version;
-    }
-    if (message.partitions !== undefined) {
-      obj.partitions = Partitions.toJSON(message.partitions);
-    }
-    if (message.timePartition !== undefined) {
-      obj.timePartition = TimePartition.toJSON(message.timePartition);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<ArtifactID>, I>>(base?: I): ArtifactID {
     return ArtifactID.fromPartial(base ?? ({} as any));
   },
@@ -1248,28 +937,6 @@ export const ArtifactTag: MessageFns<ArtifactTag> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ArtifactTag {
-    return {
-      artifactKey: isSet(object.artifactKey)
-        ? ArtifactKey.fromJSON(object.artifactKey)
-        : isSet(object.artifact_key)
-        ? ArtifactKey.fromJSON(object.artifact_key)
-        : undefined,
-      value: isSet(object.value) ? LabelValue.fromJSON(object.value) : undefined,
-    };
-  },
-
-  toJSON(message: ArtifactTag): unknown {
-    const obj: any = {};
-    if (message.artifactKey !== undefined) {
-      obj.artifactKey = ArtifactKey.toJSON(message.artifactKey);
-    }
-    if (message.value !== undefined) {
-      obj.value = LabelValue.toJSON(message.value);
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<ArtifactTag>, I>>(base?: I): ArtifactTag {
@@ -1367,38 +1034,6 @@ export const ArtifactQuery: MessageFns<ArtifactQuery> = {
     }
   },
 
-  fromJSON(object: any): ArtifactQuery {
-    return {
-      identifier: isSet(object.artifactId)
-        ? { $case: "artifactId", value: ArtifactID.fromJSON(object.artifactId) }
-        : isSet(object.artifact_id)
-        ? { $case: "artifactId", value: ArtifactID.fromJSON(object.artifact_id) }
-        : isSet(object.artifactTag)
-        ? { $case: "artifactTag", value: ArtifactTag.fromJSON(object.artifactTag) }
-        : isSet(object.artifact_tag)
-        ? { $case: "artifactTag", value: ArtifactTag.fromJSON(object.artifact_tag) }
-        : isSet(object.uri)
-        ? { $case: "uri", value: globalThis.String(object.uri) }
-        : isSet(object.binding)
-        ? { $case: "binding", value: ArtifactBindingData.fromJSON(object.binding) }
-        : undefined,
-    };
-  },
-
-  toJSON(message: ArtifactQuery): unknown {
-    const obj: any = {};
-    if (message.identifier?.$case === "artifactId") {
-      obj.artifactId = ArtifactID.toJSON(message.identifier.value);
-    } else if (message.identifier?.$case === "artifactTag") {
-      obj.artifactTag = ArtifactTag.toJSON(message.identifier.value);
-    } else if (message.identifier?.$case === "uri") {
-      obj.uri = message.identifier.value;
-    } else if (message.identifier?.$case === "binding") {
-      obj.binding = ArtifactBindingData.toJSON(message.identifier.value);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<ArtifactQuery>, I>>(base?: I): ArtifactQuery {
     return ArtifactQuery.fromPartial(base ?? ({} as any));
   },
@@ -1447,52 +1082,9 @@ type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
 
-function toTimestamp(date: Date): Timestamp {
-  const seconds = BigInt(Math.trunc(date.getTime() / 1_000));
-  const nanos = (date.getTime() % 1_000) * 1_000_000;
-  return { seconds, nanos };
-}
-
-function fromTimestamp(t: Timestamp): Date {
-  let millis = (globalThis.Number(t.seconds.toString()) || 0) * 1_000;
-  millis += (t.nanos || 0) / 1_000_000;
-  return new globalThis.Date(millis);
-}
-
-const timestampFractionRegex = /:\d{2}\.\d+/;
-
-function fromJsonTimestamp(o: any): Timestamp {
-  if (o instanceof globalThis.Date) {
-    return toTimestamp(o);
-  } else if (typeof o === "string") {
-    // Date only keeps milliseconds, and parses longer fractions in an engine-specific way,
-    // so parse the fractional seconds ourselves and give Date only the whole seconds
-    const fraction = timestampFractionRegex.exec(o);
-    if (fraction === null) {
-      return toTimestamp(new globalThis.Date(o));
-    }
-    const fractionNanos = Number(fraction[0].slice(4, 13).padEnd(9, "0"));
-    const wholeSeconds = new globalThis.Date(o.replace(fraction[0], fraction[0].slice(0, 3)));
-    const timestamp = toTimestamp(new globalThis.Date(wholeSeconds.getTime() + Math.trunc(fractionNanos / 1_000_000)));
-    return { ...timestamp, nanos: (timestamp.nanos ?? 0) + (fractionNanos % 1_000_000) };
-  } else {
-    return Timestamp.fromJSON(o);
-  }
-}
-
-function isObject(value: any): boolean {
-  return typeof value === "object" && value !== null;
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 export interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
-  toJSON(message: T): unknown;
   create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
   fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
 }

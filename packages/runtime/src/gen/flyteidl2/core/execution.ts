@@ -30,73 +30,6 @@ export enum WorkflowExecution_Phase {
   UNRECOGNIZED = -1,
 }
 
-export function workflowExecution_PhaseFromJSON(object: any): WorkflowExecution_Phase {
-  switch (object) {
-    case 0:
-    case "UNDEFINED":
-      return WorkflowExecution_Phase.UNDEFINED;
-    case 1:
-    case "QUEUED":
-      return WorkflowExecution_Phase.QUEUED;
-    case 2:
-    case "RUNNING":
-      return WorkflowExecution_Phase.RUNNING;
-    case 3:
-    case "SUCCEEDING":
-      return WorkflowExecution_Phase.SUCCEEDING;
-    case 4:
-    case "SUCCEEDED":
-      return WorkflowExecution_Phase.SUCCEEDED;
-    case 5:
-    case "FAILING":
-      return WorkflowExecution_Phase.FAILING;
-    case 6:
-    case "FAILED":
-      return WorkflowExecution_Phase.FAILED;
-    case 7:
-    case "ABORTED":
-      return WorkflowExecution_Phase.ABORTED;
-    case 8:
-    case "TIMED_OUT":
-      return WorkflowExecution_Phase.TIMED_OUT;
-    case 9:
-    case "ABORTING":
-      return WorkflowExecution_Phase.ABORTING;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return WorkflowExecution_Phase.UNRECOGNIZED;
-  }
-}
-
-export function workflowExecution_PhaseToJSON(object: WorkflowExecution_Phase): string {
-  switch (object) {
-    case WorkflowExecution_Phase.UNDEFINED:
-      return "UNDEFINED";
-    case WorkflowExecution_Phase.QUEUED:
-      return "QUEUED";
-    case WorkflowExecution_Phase.RUNNING:
-      return "RUNNING";
-    case WorkflowExecution_Phase.SUCCEEDING:
-      return "SUCCEEDING";
-    case WorkflowExecution_Phase.SUCCEEDED:
-      return "SUCCEEDED";
-    case WorkflowExecution_Phase.FAILING:
-      return "FAILING";
-    case WorkflowExecution_Phase.FAILED:
-      return "FAILED";
-    case WorkflowExecution_Phase.ABORTED:
-      return "ABORTED";
-    case WorkflowExecution_Phase.TIMED_OUT:
-      return "TIMED_OUT";
-    case WorkflowExecution_Phase.ABORTING:
-      return "ABORTING";
-    case WorkflowExecution_Phase.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
-}
-
 export interface NodeExecution {
 }
 
@@ -115,78 +48,6 @@ export enum NodeExecution_Phase {
   UNRECOGNIZED = -1,
 }
 
-export function nodeExecution_PhaseFromJSON(object: any): NodeExecution_Phase {
-  switch (object) {
-    case 0:
-    case "UNDEFINED":
-      return NodeExecution_Phase.UNDEFINED;
-    case 1:
-    case "QUEUED":
-      return NodeExecution_Phase.QUEUED;
-    case 2:
-    case "RUNNING":
-      return NodeExecution_Phase.RUNNING;
-    case 3:
-    case "SUCCEEDED":
-      return NodeExecution_Phase.SUCCEEDED;
-    case 4:
-    case "FAILING":
-      return NodeExecution_Phase.FAILING;
-    case 5:
-    case "FAILED":
-      return NodeExecution_Phase.FAILED;
-    case 6:
-    case "ABORTED":
-      return NodeExecution_Phase.ABORTED;
-    case 7:
-    case "SKIPPED":
-      return NodeExecution_Phase.SKIPPED;
-    case 8:
-    case "TIMED_OUT":
-      return NodeExecution_Phase.TIMED_OUT;
-    case 9:
-    case "DYNAMIC_RUNNING":
-      return NodeExecution_Phase.DYNAMIC_RUNNING;
-    case 10:
-    case "RECOVERED":
-      return NodeExecution_Phase.RECOVERED;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return NodeExecution_Phase.UNRECOGNIZED;
-  }
-}
-
-export function nodeExecution_PhaseToJSON(object: NodeExecution_Phase): string {
-  switch (object) {
-    case NodeExecution_Phase.UNDEFINED:
-      return "UNDEFINED";
-    case NodeExecution_Phase.QUEUED:
-      return "QUEUED";
-    case NodeExecution_Phase.RUNNING:
-      return "RUNNING";
-    case NodeExecution_Phase.SUCCEEDED:
-      return "SUCCEEDED";
-    case NodeExecution_Phase.FAILING:
-      return "FAILING";
-    case NodeExecution_Phase.FAILED:
-      return "FAILED";
-    case NodeExecution_Phase.ABORTED:
-      return "ABORTED";
-    case NodeExecution_Phase.SKIPPED:
-      return "SKIPPED";
-    case NodeExecution_Phase.TIMED_OUT:
-      return "TIMED_OUT";
-    case NodeExecution_Phase.DYNAMIC_RUNNING:
-      return "DYNAMIC_RUNNING";
-    case NodeExecution_Phase.RECOVERED:
-      return "RECOVERED";
-    case NodeExecution_Phase.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
-}
-
 export interface TaskExecution {
 }
 
@@ -201,68 +62,6 @@ export enum TaskExecution_Phase {
   WAITING_FOR_RESOURCES = 7,
   RETRYABLE_FAILED = 8,
   UNRECOGNIZED = -1,
-}
-
-export function taskExecution_PhaseFromJSON(object: any): TaskExecution_Phase {
-  switch (object) {
-    case 0:
-    case "UNDEFINED":
-      return TaskExecution_Phase.UNDEFINED;
-    case 1:
-    case "QUEUED":
-      return TaskExecution_Phase.QUEUED;
-    case 2:
-    case "RUNNING":
-      return TaskExecution_Phase.RUNNING;
-    case 3:
-    case "SUCCEEDED":
-      return TaskExecution_Phase.SUCCEEDED;
-    case 4:
-    case "ABORTED":
-      return TaskExecution_Phase.ABORTED;
-    case 5:
-    case "FAILED":
-      return TaskExecution_Phase.FAILED;
-    case 6:
-    case "INITIALIZING":
-      return TaskExecution_Phase.INITIALIZING;
-    case 7:
-    case "WAITING_FOR_RESOURCES":
-      return TaskExecution_Phase.WAITING_FOR_RESOURCES;
-    case 8:
-    case "RETRYABLE_FAILED":
-      return TaskExecution_Phase.RETRYABLE_FAILED;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return TaskExecution_Phase.UNRECOGNIZED;
-  }
-}
-
-export function taskExecution_PhaseToJSON(object: TaskExecution_Phase): string {
-  switch (object) {
-    case TaskExecution_Phase.UNDEFINED:
-      return "UNDEFINED";
-    case TaskExecution_Phase.QUEUED:
-      return "QUEUED";
-    case TaskExecution_Phase.RUNNING:
-      return "RUNNING";
-    case TaskExecution_Phase.SUCCEEDED:
-      return "SUCCEEDED";
-    case TaskExecution_Phase.ABORTED:
-      return "ABORTED";
-    case TaskExecution_Phase.FAILED:
-      return "FAILED";
-    case TaskExecution_Phase.INITIALIZING:
-      return "INITIALIZING";
-    case TaskExecution_Phase.WAITING_FOR_RESOURCES:
-      return "WAITING_FOR_RESOURCES";
-    case TaskExecution_Phase.RETRYABLE_FAILED:
-      return "RETRYABLE_FAILED";
-    case TaskExecution_Phase.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
 }
 
 export interface ExecutionError {
@@ -282,38 +81,6 @@ export enum ExecutionError_ErrorKind {
   UNRECOGNIZED = -1,
 }
 
-export function executionError_ErrorKindFromJSON(object: any): ExecutionError_ErrorKind {
-  switch (object) {
-    case 0:
-    case "UNKNOWN":
-      return ExecutionError_ErrorKind.UNKNOWN;
-    case 1:
-    case "USER":
-      return ExecutionError_ErrorKind.USER;
-    case 2:
-    case "SYSTEM":
-      return ExecutionError_ErrorKind.SYSTEM;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return ExecutionError_ErrorKind.UNRECOGNIZED;
-  }
-}
-
-export function executionError_ErrorKindToJSON(object: ExecutionError_ErrorKind): string {
-  switch (object) {
-    case ExecutionError_ErrorKind.UNKNOWN:
-      return "UNKNOWN";
-    case ExecutionError_ErrorKind.USER:
-      return "USER";
-    case ExecutionError_ErrorKind.SYSTEM:
-      return "SYSTEM";
-    case ExecutionError_ErrorKind.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
-}
-
 export interface ContainerError {
   code: string;
   message: string;
@@ -325,33 +92,6 @@ export enum ContainerError_Kind {
   NON_RECOVERABLE = 0,
   RECOVERABLE = 1,
   UNRECOGNIZED = -1,
-}
-
-export function containerError_KindFromJSON(object: any): ContainerError_Kind {
-  switch (object) {
-    case 0:
-    case "NON_RECOVERABLE":
-      return ContainerError_Kind.NON_RECOVERABLE;
-    case 1:
-    case "RECOVERABLE":
-      return ContainerError_Kind.RECOVERABLE;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return ContainerError_Kind.UNRECOGNIZED;
-  }
-}
-
-export function containerError_KindToJSON(object: ContainerError_Kind): string {
-  switch (object) {
-    case ContainerError_Kind.NON_RECOVERABLE:
-      return "NON_RECOVERABLE";
-    case ContainerError_Kind.RECOVERABLE:
-      return "RECOVERABLE";
-    case ContainerError_Kind.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
 }
 
 export interface ErrorDocument {
@@ -377,75 +117,11 @@ export enum TaskLog_MessageFormat {
   UNRECOGNIZED = -1,
 }
 
-export function taskLog_MessageFormatFromJSON(object: any): TaskLog_MessageFormat {
-  switch (object) {
-    case 0:
-    case "UNKNOWN":
-      return TaskLog_MessageFormat.UNKNOWN;
-    case 1:
-    case "CSV":
-      return TaskLog_MessageFormat.CSV;
-    case 2:
-    case "JSON":
-      return TaskLog_MessageFormat.JSON;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return TaskLog_MessageFormat.UNRECOGNIZED;
-  }
-}
-
-export function taskLog_MessageFormatToJSON(object: TaskLog_MessageFormat): string {
-  switch (object) {
-    case TaskLog_MessageFormat.UNKNOWN:
-      return "UNKNOWN";
-    case TaskLog_MessageFormat.CSV:
-      return "CSV";
-    case TaskLog_MessageFormat.JSON:
-      return "JSON";
-    case TaskLog_MessageFormat.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
-}
-
 export enum TaskLog_LinkType {
   EXTERNAL = 0,
   DASHBOARD = 1,
   IDE = 2,
   UNRECOGNIZED = -1,
-}
-
-export function taskLog_LinkTypeFromJSON(object: any): TaskLog_LinkType {
-  switch (object) {
-    case 0:
-    case "EXTERNAL":
-      return TaskLog_LinkType.EXTERNAL;
-    case 1:
-    case "DASHBOARD":
-      return TaskLog_LinkType.DASHBOARD;
-    case 2:
-    case "IDE":
-      return TaskLog_LinkType.IDE;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return TaskLog_LinkType.UNRECOGNIZED;
-  }
-}
-
-export function taskLog_LinkTypeToJSON(object: TaskLog_LinkType): string {
-  switch (object) {
-    case TaskLog_LinkType.EXTERNAL:
-      return "EXTERNAL";
-    case TaskLog_LinkType.DASHBOARD:
-      return "DASHBOARD";
-    case TaskLog_LinkType.IDE:
-      return "IDE";
-    case TaskLog_LinkType.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
 }
 
 export interface LogContext {
@@ -495,43 +171,6 @@ export enum QualityOfService_Tier {
   UNRECOGNIZED = -1,
 }
 
-export function qualityOfService_TierFromJSON(object: any): QualityOfService_Tier {
-  switch (object) {
-    case 0:
-    case "UNDEFINED":
-      return QualityOfService_Tier.UNDEFINED;
-    case 1:
-    case "HIGH":
-      return QualityOfService_Tier.HIGH;
-    case 2:
-    case "MEDIUM":
-      return QualityOfService_Tier.MEDIUM;
-    case 3:
-    case "LOW":
-      return QualityOfService_Tier.LOW;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return QualityOfService_Tier.UNRECOGNIZED;
-  }
-}
-
-export function qualityOfService_TierToJSON(object: QualityOfService_Tier): string {
-  switch (object) {
-    case QualityOfService_Tier.UNDEFINED:
-      return "UNDEFINED";
-    case QualityOfService_Tier.HIGH:
-      return "HIGH";
-    case QualityOfService_Tier.MEDIUM:
-      return "MEDIUM";
-    case QualityOfService_Tier.LOW:
-      return "LOW";
-    case QualityOfService_Tier.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
-}
-
 function createBaseWorkflowExecution(): WorkflowExecution {
   return {};
 }
@@ -564,15 +203,6 @@ export const WorkflowExecution: MessageFns<WorkflowExecution> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(_: any): WorkflowExecution {
-    return {};
-  },
-
-  toJSON(_: WorkflowExecution): unknown {
-    const obj: any = {};
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<WorkflowExecution>, I>>(base?: I): WorkflowExecution {
@@ -618,15 +248,6 @@ export const NodeExecution: MessageFns<NodeExecution> = {
     }
   },
 
-  fromJSON(_: any): NodeExecution {
-    return {};
-  },
-
-  toJSON(_: NodeExecution): unknown {
-    const obj: any = {};
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<NodeExecution>, I>>(base?: I): NodeExecution {
     return NodeExecution.fromPartial(base ?? ({} as any));
   },
@@ -668,15 +289,6 @@ export const TaskExecution: MessageFns<TaskExecution> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(_: any): TaskExecution {
-    return {};
-  },
-
-  toJSON(_: TaskExecution): unknown {
-    const obj: any = {};
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<TaskExecution>, I>>(base?: I): TaskExecution {
@@ -799,48 +411,6 @@ export const ExecutionError: MessageFns<ExecutionError> = {
     }
   },
 
-  fromJSON(object: any): ExecutionError {
-    return {
-      code: isSet(object.code) ? globalThis.String(object.code) : "",
-      message: isSet(object.message) ? globalThis.String(object.message) : "",
-      errorUri: isSet(object.errorUri)
-        ? globalThis.String(object.errorUri)
-        : isSet(object.error_uri)
-        ? globalThis.String(object.error_uri)
-        : "",
-      kind: isSet(object.kind) ? executionError_ErrorKindFromJSON(object.kind) : 0,
-      timestamp: isSet(object.timestamp) ? fromJsonTimestamp(object.timestamp) : undefined,
-      worker: isSet(object.worker) ? globalThis.String(object.worker) : "",
-      recoverability: isSet(object.recoverability) ? containerError_KindFromJSON(object.recoverability) : 0,
-    };
-  },
-
-  toJSON(message: ExecutionError): unknown {
-    const obj: any = {};
-    if (message.code !== "") {
-      obj.code = message.code;
-    }
-    if (message.message !== "") {
-      obj.message = message.message;
-    }
-    if (message.errorUri !== "") {
-      obj.errorUri = message.errorUri;
-    }
-    if (message.kind !== 0) {
-      obj.kind = executionError_ErrorKindToJSON(message.kind);
-    }
-    if (message.timestamp !== undefined) {
-      obj.timestamp = fromTimestamp(message.timestamp).toISOString();
-    }
-    if (message.worker !== "") {
-      obj.worker = message.worker;
-    }
-    if (message.recoverability !== 0) {
-      obj.recoverability = containerError_KindToJSON(message.recoverability);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<ExecutionError>, I>>(base?: I): ExecutionError {
     return ExecutionError.fromPartial(base ?? ({} as any));
   },
@@ -937,32 +507,6 @@ export const ContainerError: MessageFns<ContainerError> = {
     }
   },
 
-  fromJSON(object: any): ContainerError {
-    return {
-      code: isSet(object.code) ? globalThis.String(object.code) : "",
-      message: isSet(object.message) ? globalThis.String(object.message) : "",
-      kind: isSet(object.kind) ? containerError_KindFromJSON(object.kind) : 0,
-      origin: isSet(object.origin) ? executionError_ErrorKindFromJSON(object.origin) : 0,
-    };
-  },
-
-  toJSON(message: ContainerError): unknown {
-    const obj: any = {};
-    if (message.code !== "") {
-      obj.code = message.code;
-    }
-    if (message.message !== "") {
-      obj.message = message.message;
-    }
-    if (message.kind !== 0) {
-      obj.kind = containerError_KindToJSON(message.kind);
-    }
-    if (message.origin !== 0) {
-      obj.origin = executionError_ErrorKindToJSON(message.origin);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<ContainerError>, I>>(base?: I): ContainerError {
     return ContainerError.fromPartial(base ?? ({} as any));
   },
@@ -1019,18 +563,6 @@ export const ErrorDocument: MessageFns<ErrorDocument> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ErrorDocument {
-    return { error: isSet(object.error) ? ContainerError.fromJSON(object.error) : undefined };
-  },
-
-  toJSON(message: ErrorDocument): unknown {
-    const obj: any = {};
-    if (message.error !== undefined) {
-      obj.error = ContainerError.toJSON(message.error);
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<ErrorDocument>, I>>(base?: I): ErrorDocument {
@@ -1188,64 +720,6 @@ export const TaskLog: MessageFns<TaskLog> = {
     }
   },
 
-  fromJSON(object: any): TaskLog {
-    return {
-      uri: isSet(object.uri) ? globalThis.String(object.uri) : "",
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      messageFormat: isSet(object.messageFormat)
-        ? taskLog_MessageFormatFromJSON(object.messageFormat)
-        : isSet(object.message_format)
-        ? taskLog_MessageFormatFromJSON(object.message_format)
-        : 0,
-      ttl: isSet(object.ttl) ? Duration.fromJSON(object.ttl) : undefined,
-      ShowWhilePending: isSet(object.ShowWhilePending) ? globalThis.Boolean(object.ShowWhilePending) : false,
-      HideOnceFinished: isSet(object.HideOnceFinished) ? globalThis.Boolean(object.HideOnceFinished) : false,
-      linkType: isSet(object.linkType)
-        ? taskLog_LinkTypeFromJSON(object.linkType)
-        : isSet(object.link_type)
-        ? taskLog_LinkTypeFromJSON(object.link_type)
-        : 0,
-      ready: isSet(object.ready) ? globalThis.Boolean(object.ready) : false,
-      iconUri: isSet(object.iconUri)
-        ? globalThis.String(object.iconUri)
-        : isSet(object.icon_uri)
-        ? globalThis.String(object.icon_uri)
-        : "",
-    };
-  },
-
-  toJSON(message: TaskLog): unknown {
-    const obj: any = {};
-    if (message.uri !== "") {
-      obj.uri = message.uri;
-    }
-    if (message.name !== "") {
-      obj.name = message.name;
-    }
-    if (message.messageFormat !== 0) {
-      obj.messageFormat = taskLog_MessageFormatToJSON(message.messageFormat);
-    }
-    if (message.ttl !== undefined) {
-      obj.ttl = Duration.toJSON(message.ttl);
-    }
-    if (message.ShowWhilePending !== false) {
-      obj.ShowWhilePending = message.ShowWhilePending;
-    }
-    if (message.HideOnceFinished !== false) {
-      obj.HideOnceFinished = message.HideOnceFinished;
-    }
-    if (message.linkType !== 0) {
-      obj.linkType = taskLog_LinkTypeToJSON(message.linkType);
-    }
-    if (message.ready !== false) {
-      obj.ready = message.ready;
-    }
-    if (message.iconUri !== "") {
-      obj.iconUri = message.iconUri;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<TaskLog>, I>>(base?: I): TaskLog {
     return TaskLog.fromPartial(base ?? ({} as any));
   },
@@ -1331,32 +805,6 @@ export const LogContext: MessageFns<LogContext> = {
     }
   },
 
-  fromJSON(object: any): LogContext {
-    return {
-      pods: globalThis.Array.isArray(object?.pods) ? object.pods.map((e: any) => PodLogContext.fromJSON(e)) : [],
-      primaryPodName: isSet(object.primaryPodName)
-        ? globalThis.String(object.primaryPodName)
-        : isSet(object.primary_pod_name)
-        ? globalThis.String(object.primary_pod_name)
-        : "",
-      connector: isSet(object.connector) ? ConnectorLogContext.fromJSON(object.connector) : undefined,
-    };
-  },
-
-  toJSON(message: LogContext): unknown {
-    const obj: any = {};
-    if (message.pods?.length) {
-      obj.pods = message.pods.map((e) => PodLogContext.toJSON(e));
-    }
-    if (message.primaryPodName !== "") {
-      obj.primaryPodName = message.primaryPodName;
-    }
-    if (message.connector !== undefined) {
-      obj.connector = ConnectorLogContext.toJSON(message.connector);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<LogContext>, I>>(base?: I): LogContext {
     return LogContext.fromPartial(base ?? ({} as any));
   },
@@ -1414,18 +862,6 @@ export const ConnectorLogContext: MessageFns<ConnectorLogContext> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ConnectorLogContext {
-    return { endpoint: isSet(object.endpoint) ? globalThis.String(object.endpoint) : "" };
-  },
-
-  toJSON(message: ConnectorLogContext): unknown {
-    const obj: any = {};
-    if (message.endpoint !== "") {
-      obj.endpoint = message.endpoint;
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<ConnectorLogContext>, I>>(base?: I): ConnectorLogContext {
@@ -1527,50 +963,6 @@ export const PodLogContext: MessageFns<PodLogContext> = {
     }
   },
 
-  fromJSON(object: any): PodLogContext {
-    return {
-      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
-      podName: isSet(object.podName)
-        ? globalThis.String(object.podName)
-        : isSet(object.pod_name)
-        ? globalThis.String(object.pod_name)
-        : "",
-      containers: globalThis.Array.isArray(object?.containers)
-        ? object.containers.map((e: any) => ContainerContext.fromJSON(e))
-        : [],
-      primaryContainerName: isSet(object.primaryContainerName)
-        ? globalThis.String(object.primaryContainerName)
-        : isSet(object.primary_container_name)
-        ? globalThis.String(object.primary_container_name)
-        : "",
-      initContainers: globalThis.Array.isArray(object?.initContainers)
-        ? object.initContainers.map((e: any) => ContainerContext.fromJSON(e))
-        : globalThis.Array.isArray(object?.init_containers)
-        ? object.init_containers.map((e: any) => ContainerContext.fromJSON(e))
-        : [],
-    };
-  },
-
-  toJSON(message: PodLogContext): unknown {
-    const obj: any = {};
-    if (message.namespace !== "") {
-      obj.namespace = message.namespace;
-    }
-    if (message.podName !== "") {
-      obj.podName = message.podName;
-    }
-    if (message.containers?.length) {
-      obj.containers = message.containers.map((e) => ContainerContext.toJSON(e));
-    }
-    if (message.primaryContainerName !== "") {
-      obj.primaryContainerName = message.primaryContainerName;
-    }
-    if (message.initContainers?.length) {
-      obj.initContainers = message.initContainers.map((e) => ContainerContext.toJSON(e));
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<PodLogContext>, I>>(base?: I): PodLogContext {
     return PodLogContext.fromPartial(base ?? ({} as any));
   },
@@ -1639,28 +1031,6 @@ export const ContainerContext: MessageFns<ContainerContext> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ContainerContext {
-    return {
-      containerName: isSet(object.containerName)
-        ? globalThis.String(object.containerName)
-        : isSet(object.container_name)
-        ? globalThis.String(object.container_name)
-        : "",
-      process: isSet(object.process) ? ContainerContext_ProcessContext.fromJSON(object.process) : undefined,
-    };
-  },
-
-  toJSON(message: ContainerContext): unknown {
-    const obj: any = {};
-    if (message.containerName !== "") {
-      obj.containerName = message.containerName;
-    }
-    if (message.process !== undefined) {
-      obj.process = ContainerContext_ProcessContext.toJSON(message.process);
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<ContainerContext>, I>>(base?: I): ContainerContext {
@@ -1732,32 +1102,6 @@ export const ContainerContext_ProcessContext: MessageFns<ContainerContext_Proces
     }
   },
 
-  fromJSON(object: any): ContainerContext_ProcessContext {
-    return {
-      containerStartTime: isSet(object.containerStartTime)
-        ? fromJsonTimestamp(object.containerStartTime)
-        : isSet(object.container_start_time)
-        ? fromJsonTimestamp(object.container_start_time)
-        : undefined,
-      containerEndTime: isSet(object.containerEndTime)
-        ? fromJsonTimestamp(object.containerEndTime)
-        : isSet(object.container_end_time)
-        ? fromJsonTimestamp(object.container_end_time)
-        : undefined,
-    };
-  },
-
-  toJSON(message: ContainerContext_ProcessContext): unknown {
-    const obj: any = {};
-    if (message.containerStartTime !== undefined) {
-      obj.containerStartTime = fromTimestamp(message.containerStartTime).toISOString();
-    }
-    if (message.containerEndTime !== undefined) {
-      obj.containerEndTime = fromTimestamp(message.containerEndTime).toISOString();
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<ContainerContext_ProcessContext>, I>>(base?: I): ContainerContext_ProcessContext {
     return ContainerContext_ProcessContext.fromPartial(base ?? ({} as any));
   },
@@ -1818,24 +1162,6 @@ export const QualityOfServiceSpec: MessageFns<QualityOfServiceSpec> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): QualityOfServiceSpec {
-    return {
-      queueingBudget: isSet(object.queueingBudget)
-        ? Duration.fromJSON(object.queueingBudget)
-        : isSet(object.queueing_budget)
-        ? Duration.fromJSON(object.queueing_budget)
-        : undefined,
-    };
-  },
-
-  toJSON(message: QualityOfServiceSpec): unknown {
-    const obj: any = {};
-    if (message.queueingBudget !== undefined) {
-      obj.queueingBudget = Duration.toJSON(message.queueingBudget);
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<QualityOfServiceSpec>, I>>(base?: I): QualityOfServiceSpec {
@@ -1908,26 +1234,6 @@ export const QualityOfService: MessageFns<QualityOfService> = {
     }
   },
 
-  fromJSON(object: any): QualityOfService {
-    return {
-      designation: isSet(object.tier)
-        ? { $case: "tier", value: qualityOfService_TierFromJSON(object.tier) }
-        : isSet(object.spec)
-        ? { $case: "spec", value: QualityOfServiceSpec.fromJSON(object.spec) }
-        : undefined,
-    };
-  },
-
-  toJSON(message: QualityOfService): unknown {
-    const obj: any = {};
-    if (message.designation?.$case === "tier") {
-      obj.tier = qualityOfService_TierToJSON(message.designation.value);
-    } else if (message.designation?.$case === "spec") {
-      obj.spec = QualityOfServiceSpec.toJSON(message.designation.value);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<QualityOfService>, I>>(base?: I): QualityOfService {
     return QualityOfService.fromPartial(base ?? ({} as any));
   },
@@ -1964,48 +1270,9 @@ type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
 
-function toTimestamp(date: Date): Timestamp {
-  const seconds = BigInt(Math.trunc(date.getTime() / 1_000));
-  const nanos = (date.getTime() % 1_000) * 1_000_000;
-  return { seconds, nanos };
-}
-
-function fromTimestamp(t: Timestamp): Date {
-  let millis = (globalThis.Number(t.seconds.toString()) || 0) * 1_000;
-  millis += (t.nanos || 0) / 1_000_000;
-  return new globalThis.Date(millis);
-}
-
-const timestampFractionRegex = /:\d{2}\.\d+/;
-
-function fromJsonTimestamp(o: any): Timestamp {
-  if (o instanceof globalThis.Date) {
-    return toTimestamp(o);
-  } else if (typeof o === "string") {
-    // Date only keeps milliseconds, and parses longer fractions in an engine-specific way,
-    // so parse the fractional seconds ourselves and give Date only the whole seconds
-    const fraction = timestampFractionRegex.exec(o);
-    if (fraction === null) {
-      return toTimestamp(new globalThis.Date(o));
-    }
-    const fractionNanos = Number(fraction[0].slice(4, 13).padEnd(9, "0"));
-    const wholeSeconds = new globalThis.Date(o.replace(fraction[0], fraction[0].slice(0, 3)));
-    const timestamp = toTimestamp(new globalThis.Date(wholeSeconds.getTime() + Math.trunc(fractionNanos / 1_000_000)));
-    return { ...timestamp, nanos: (timestamp.nanos ?? 0) + (fractionNanos % 1_000_000) };
-  } else {
-    return Timestamp.fromJSON(o);
-  }
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 export interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
-  toJSON(message: T): unknown;
   create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
   fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
 }

@@ -20,48 +20,6 @@ export enum ResourceType {
   UNRECOGNIZED = -1,
 }
 
-export function resourceTypeFromJSON(object: any): ResourceType {
-  switch (object) {
-    case 0:
-    case "UNSPECIFIED":
-      return ResourceType.UNSPECIFIED;
-    case 1:
-    case "TASK":
-      return ResourceType.TASK;
-    case 2:
-    case "WORKFLOW":
-      return ResourceType.WORKFLOW;
-    case 3:
-    case "LAUNCH_PLAN":
-      return ResourceType.LAUNCH_PLAN;
-    case 4:
-    case "DATASET":
-      return ResourceType.DATASET;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return ResourceType.UNRECOGNIZED;
-  }
-}
-
-export function resourceTypeToJSON(object: ResourceType): string {
-  switch (object) {
-    case ResourceType.UNSPECIFIED:
-      return "UNSPECIFIED";
-    case ResourceType.TASK:
-      return "TASK";
-    case ResourceType.WORKFLOW:
-      return "WORKFLOW";
-    case ResourceType.LAUNCH_PLAN:
-      return "LAUNCH_PLAN";
-    case ResourceType.DATASET:
-      return "DATASET";
-    case ResourceType.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
-}
-
 export interface Identifier {
   resourceType: ResourceType;
   project: string;
@@ -194,44 +152,6 @@ export const Identifier: MessageFns<Identifier> = {
     }
   },
 
-  fromJSON(object: any): Identifier {
-    return {
-      resourceType: isSet(object.resourceType)
-        ? resourceTypeFromJSON(object.resourceType)
-        : isSet(object.resource_type)
-        ? resourceTypeFromJSON(object.resource_type)
-        : 0,
-      project: isSet(object.project) ? globalThis.String(object.project) : "",
-      domain: isSet(object.domain) ? globalThis.String(object.domain) : "",
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      version: isSet(object.version) ? globalThis.String(object.version) : "",
-      org: isSet(object.org) ? globalThis.String(object.org) : "",
-    };
-  },
-
-  toJSON(message: Identifier): unknown {
-    const obj: any = {};
-    if (message.resourceType !== 0) {
-      obj.resourceType = resourceTypeToJSON(message.resourceType);
-    }
-    if (message.project !== "") {
-      obj.project = message.project;
-    }
-    if (message.domain !== "") {
-      obj.domain = message.domain;
-    }
-    if (message.name !== "") {
-      obj.name = message.name;
-    }
-    if (message.version !== "") {
-      obj.version = message.version;
-    }
-    if (message.org !== "") {
-      obj.org = message.org;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<Identifier>, I>>(base?: I): Identifier {
     return Identifier.fromPartial(base ?? ({} as any));
   },
@@ -325,32 +245,6 @@ export const WorkflowExecutionIdentifier: MessageFns<WorkflowExecutionIdentifier
     }
   },
 
-  fromJSON(object: any): WorkflowExecutionIdentifier {
-    return {
-      project: isSet(object.project) ? globalThis.String(object.project) : "",
-      domain: isSet(object.domain) ? globalThis.String(object.domain) : "",
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      org: isSet(object.org) ? globalThis.String(object.org) : "",
-    };
-  },
-
-  toJSON(message: WorkflowExecutionIdentifier): unknown {
-    const obj: any = {};
-    if (message.project !== "") {
-      obj.project = message.project;
-    }
-    if (message.domain !== "") {
-      obj.domain = message.domain;
-    }
-    if (message.name !== "") {
-      obj.name = message.name;
-    }
-    if (message.org !== "") {
-      obj.org = message.org;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<WorkflowExecutionIdentifier>, I>>(base?: I): WorkflowExecutionIdentifier {
     return WorkflowExecutionIdentifier.fromPartial(base ?? ({} as any));
   },
@@ -418,32 +312,6 @@ export const NodeExecutionIdentifier: MessageFns<NodeExecutionIdentifier> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): NodeExecutionIdentifier {
-    return {
-      nodeId: isSet(object.nodeId)
-        ? globalThis.String(object.nodeId)
-        : isSet(object.node_id)
-        ? globalThis.String(object.node_id)
-        : "",
-      executionId: isSet(object.executionId)
-        ? WorkflowExecutionIdentifier.fromJSON(object.executionId)
-        : isSet(object.execution_id)
-        ? WorkflowExecutionIdentifier.fromJSON(object.execution_id)
-        : undefined,
-    };
-  },
-
-  toJSON(message: NodeExecutionIdentifier): unknown {
-    const obj: any = {};
-    if (message.nodeId !== "") {
-      obj.nodeId = message.nodeId;
-    }
-    if (message.executionId !== undefined) {
-      obj.executionId = WorkflowExecutionIdentifier.toJSON(message.executionId);
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<NodeExecutionIdentifier>, I>>(base?: I): NodeExecutionIdentifier {
@@ -526,40 +394,6 @@ export const TaskExecutionIdentifier: MessageFns<TaskExecutionIdentifier> = {
     }
   },
 
-  fromJSON(object: any): TaskExecutionIdentifier {
-    return {
-      taskId: isSet(object.taskId)
-        ? Identifier.fromJSON(object.taskId)
-        : isSet(object.task_id)
-        ? Identifier.fromJSON(object.task_id)
-        : undefined,
-      nodeExecutionId: isSet(object.nodeExecutionId)
-        ? NodeExecutionIdentifier.fromJSON(object.nodeExecutionId)
-        : isSet(object.node_execution_id)
-        ? NodeExecutionIdentifier.fromJSON(object.node_execution_id)
-        : undefined,
-      retryAttempt: isSet(object.retryAttempt)
-        ? globalThis.Number(object.retryAttempt)
-        : isSet(object.retry_attempt)
-        ? globalThis.Number(object.retry_attempt)
-        : 0,
-    };
-  },
-
-  toJSON(message: TaskExecutionIdentifier): unknown {
-    const obj: any = {};
-    if (message.taskId !== undefined) {
-      obj.taskId = Identifier.toJSON(message.taskId);
-    }
-    if (message.nodeExecutionId !== undefined) {
-      obj.nodeExecutionId = NodeExecutionIdentifier.toJSON(message.nodeExecutionId);
-    }
-    if (message.retryAttempt !== 0) {
-      obj.retryAttempt = Math.round(message.retryAttempt);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<TaskExecutionIdentifier>, I>>(base?: I): TaskExecutionIdentifier {
     return TaskExecutionIdentifier.fromPartial(base ?? ({} as any));
   },
@@ -632,32 +466,6 @@ export const SignalIdentifier: MessageFns<SignalIdentifier> = {
     }
   },
 
-  fromJSON(object: any): SignalIdentifier {
-    return {
-      signalId: isSet(object.signalId)
-        ? globalThis.String(object.signalId)
-        : isSet(object.signal_id)
-        ? globalThis.String(object.signal_id)
-        : "",
-      executionId: isSet(object.executionId)
-        ? WorkflowExecutionIdentifier.fromJSON(object.executionId)
-        : isSet(object.execution_id)
-        ? WorkflowExecutionIdentifier.fromJSON(object.execution_id)
-        : undefined,
-    };
-  },
-
-  toJSON(message: SignalIdentifier): unknown {
-    const obj: any = {};
-    if (message.signalId !== "") {
-      obj.signalId = message.signalId;
-    }
-    if (message.executionId !== undefined) {
-      obj.executionId = WorkflowExecutionIdentifier.toJSON(message.executionId);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<SignalIdentifier>, I>>(base?: I): SignalIdentifier {
     return SignalIdentifier.fromPartial(base ?? ({} as any));
   },
@@ -684,15 +492,9 @@ type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 export interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
-  toJSON(message: T): unknown;
   create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
   fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
 }

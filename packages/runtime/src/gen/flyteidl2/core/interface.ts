@@ -132,40 +132,6 @@ export const Variable: MessageFns<Variable> = {
     }
   },
 
-  fromJSON(object: any): Variable {
-    return {
-      type: isSet(object.type) ? LiteralType.fromJSON(object.type) : undefined,
-      description: isSet(object.description) ? globalThis.String(object.description) : "",
-      artifactPartialId: isSet(object.artifactPartialId)
-        ? ArtifactID.fromJSON(object.artifactPartialId)
-        : isSet(object.artifact_partial_id)
-        ? ArtifactID.fromJSON(object.artifact_partial_id)
-        : undefined,
-      artifactTag: isSet(object.artifactTag)
-        ? ArtifactTag.fromJSON(object.artifactTag)
-        : isSet(object.artifact_tag)
-        ? ArtifactTag.fromJSON(object.artifact_tag)
-        : undefined,
-    };
-  },
-
-  toJSON(message: Variable): unknown {
-    const obj: any = {};
-    if (message.type !== undefined) {
-      obj.type = LiteralType.toJSON(message.type);
-    }
-    if (message.description !== "") {
-      obj.description = message.description;
-    }
-    if (message.artifactPartialId !== undefined) {
-      obj.artifactPartialId = ArtifactID.toJSON(message.artifactPartialId);
-    }
-    if (message.artifactTag !== undefined) {
-      obj.artifactTag = ArtifactTag.toJSON(message.artifactTag);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<Variable>, I>>(base?: I): Variable {
     return Variable.fromPartial(base ?? ({} as any));
   },
@@ -241,24 +207,6 @@ export const VariableEntry: MessageFns<VariableEntry> = {
     }
   },
 
-  fromJSON(object: any): VariableEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? Variable.fromJSON(object.value) : undefined,
-    };
-  },
-
-  toJSON(message: VariableEntry): unknown {
-    const obj: any = {};
-    if (message.key !== "") {
-      obj.key = message.key;
-    }
-    if (message.value !== undefined) {
-      obj.value = Variable.toJSON(message.value);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<VariableEntry>, I>>(base?: I): VariableEntry {
     return VariableEntry.fromPartial(base ?? ({} as any));
   },
@@ -315,22 +263,6 @@ export const VariableMap: MessageFns<VariableMap> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): VariableMap {
-    return {
-      variables: globalThis.Array.isArray(object?.variables)
-        ? object.variables.map((e: any) => VariableEntry.fromJSON(e))
-        : [],
-    };
-  },
-
-  toJSON(message: VariableMap): unknown {
-    const obj: any = {};
-    if (message.variables?.length) {
-      obj.variables = message.variables.map((e) => VariableEntry.toJSON(e));
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<VariableMap>, I>>(base?: I): VariableMap {
@@ -397,24 +329,6 @@ export const TypedInterface: MessageFns<TypedInterface> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): TypedInterface {
-    return {
-      inputs: isSet(object.inputs) ? VariableMap.fromJSON(object.inputs) : undefined,
-      outputs: isSet(object.outputs) ? VariableMap.fromJSON(object.outputs) : undefined,
-    };
-  },
-
-  toJSON(message: TypedInterface): unknown {
-    const obj: any = {};
-    if (message.inputs !== undefined) {
-      obj.inputs = VariableMap.toJSON(message.inputs);
-    }
-    if (message.outputs !== undefined) {
-      obj.outputs = VariableMap.toJSON(message.outputs);
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<TypedInterface>, I>>(base?: I): TypedInterface {
@@ -523,42 +437,6 @@ export const Parameter: MessageFns<Parameter> = {
     }
   },
 
-  fromJSON(object: any): Parameter {
-    return {
-      var: isSet(object.var) ? Variable.fromJSON(object.var) : undefined,
-      behavior: isSet(object.default)
-        ? { $case: "default", value: Literal.fromJSON(object.default) }
-        : isSet(object.required)
-        ? { $case: "required", value: globalThis.Boolean(object.required) }
-        : isSet(object.artifactQuery)
-        ? { $case: "artifactQuery", value: ArtifactQuery.fromJSON(object.artifactQuery) }
-        : isSet(object.artifact_query)
-        ? { $case: "artifactQuery", value: ArtifactQuery.fromJSON(object.artifact_query) }
-        : isSet(object.artifactId)
-        ? { $case: "artifactId", value: ArtifactID.fromJSON(object.artifactId) }
-        : isSet(object.artifact_id)
-        ? { $case: "artifactId", value: ArtifactID.fromJSON(object.artifact_id) }
-        : undefined,
-    };
-  },
-
-  toJSON(message: Parameter): unknown {
-    const obj: any = {};
-    if (message.var !== undefined) {
-      obj.var = Variable.toJSON(message.var);
-    }
-    if (message.behavior?.$case === "default") {
-      obj.default = Literal.toJSON(message.behavior.value);
-    } else if (message.behavior?.$case === "required") {
-      obj.required = message.behavior.value;
-    } else if (message.behavior?.$case === "artifactQuery") {
-      obj.artifactQuery = ArtifactQuery.toJSON(message.behavior.value);
-    } else if (message.behavior?.$case === "artifactId") {
-      obj.artifactId = ArtifactID.toJSON(message.behavior.value);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<Parameter>, I>>(base?: I): Parameter {
     return Parameter.fromPartial(base ?? ({} as any));
   },
@@ -643,39 +521,6 @@ export const ParameterMap: MessageFns<ParameterMap> = {
     }
   },
 
-  fromJSON(object: any): ParameterMap {
-    return {
-      parameters: isObject(object.parameters)
-        ? (globalThis.Object.entries(object.parameters) as [string, any][]).reduce(
-          (acc: { [key: string]: Parameter }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: Parameter.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-    };
-  },
-
-  toJSON(message: ParameterMap): unknown {
-    const obj: any = {};
-    if (message.parameters) {
-      const entries = globalThis.Object.entries(message.parameters) as [string, Parameter][];
-      if (entries.length > 0) {
-        obj.parameters = {};
-        entries.forEach(([k, v]) => {
-          obj.parameters[k] = Parameter.toJSON(v);
-        });
-      }
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<ParameterMap>, I>>(base?: I): ParameterMap {
     return ParameterMap.fromPartial(base ?? ({} as any));
   },
@@ -750,24 +595,6 @@ export const ParameterMap_ParametersEntry: MessageFns<ParameterMap_ParametersEnt
     }
   },
 
-  fromJSON(object: any): ParameterMap_ParametersEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? Parameter.fromJSON(object.value) : undefined,
-    };
-  },
-
-  toJSON(message: ParameterMap_ParametersEntry): unknown {
-    const obj: any = {};
-    if (message.key !== "") {
-      obj.key = message.key;
-    }
-    if (message.value !== undefined) {
-      obj.value = Parameter.toJSON(message.value);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<ParameterMap_ParametersEntry>, I>>(base?: I): ParameterMap_ParametersEntry {
     return ParameterMap_ParametersEntry.fromPartial(base ?? ({} as any));
   },
@@ -794,19 +621,9 @@ type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
 
-function isObject(value: any): boolean {
-  return typeof value === "object" && value !== null;
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 export interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
-  toJSON(message: T): unknown;
   create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
   fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
 }

@@ -270,46 +270,6 @@ export const Primitive: MessageFns<Primitive> = {
     }
   },
 
-  fromJSON(object: any): Primitive {
-    return {
-      value: isSet(object.integer)
-        ? { $case: "integer", value: BigInt(object.integer) }
-        : isSet(object.floatValue)
-        ? { $case: "floatValue", value: globalThis.Number(object.floatValue) }
-        : isSet(object.float_value)
-        ? { $case: "floatValue", value: globalThis.Number(object.float_value) }
-        : isSet(object.stringValue)
-        ? { $case: "stringValue", value: globalThis.String(object.stringValue) }
-        : isSet(object.string_value)
-        ? { $case: "stringValue", value: globalThis.String(object.string_value) }
-        : isSet(object.boolean)
-        ? { $case: "boolean", value: globalThis.Boolean(object.boolean) }
-        : isSet(object.datetime)
-        ? { $case: "datetime", value: fromJsonTimestamp(object.datetime) }
-        : isSet(object.duration)
-        ? { $case: "duration", value: Duration.fromJSON(object.duration) }
-        : undefined,
-    };
-  },
-
-  toJSON(message: Primitive): unknown {
-    const obj: any = {};
-    if (message.value?.$case === "integer") {
-      obj.integer = message.value.value.toString();
-    } else if (message.value?.$case === "floatValue") {
-      obj.floatValue = floatToJson(message.value.value);
-    } else if (message.value?.$case === "stringValue") {
-      obj.stringValue = message.value.value;
-    } else if (message.value?.$case === "boolean") {
-      obj.boolean = message.value.value;
-    } else if (message.value?.$case === "datetime") {
-      obj.datetime = fromTimestamp(message.value.value).toISOString();
-    } else if (message.value?.$case === "duration") {
-      obj.duration = Duration.toJSON(message.value.value);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<Primitive>, I>>(base?: I): Primitive {
     return Primitive.fromPartial(base ?? ({} as any));
   },
@@ -391,15 +351,6 @@ export const Void: MessageFns<Void> = {
     }
   },
 
-  fromJSON(_: any): Void {
-    return {};
-  },
-
-  toJSON(_: Void): unknown {
-    const obj: any = {};
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<Void>, I>>(base?: I): Void {
     return Void.fromPartial(base ?? ({} as any));
   },
@@ -465,24 +416,6 @@ export const Blob: MessageFns<Blob> = {
     }
   },
 
-  fromJSON(object: any): Blob {
-    return {
-      metadata: isSet(object.metadata) ? BlobMetadata.fromJSON(object.metadata) : undefined,
-      uri: isSet(object.uri) ? globalThis.String(object.uri) : "",
-    };
-  },
-
-  toJSON(message: Blob): unknown {
-    const obj: any = {};
-    if (message.metadata !== undefined) {
-      obj.metadata = BlobMetadata.toJSON(message.metadata);
-    }
-    if (message.uri !== "") {
-      obj.uri = message.uri;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<Blob>, I>>(base?: I): Blob {
     return Blob.fromPartial(base ?? ({} as any));
   },
@@ -539,18 +472,6 @@ export const BlobMetadata: MessageFns<BlobMetadata> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): BlobMetadata {
-    return { type: isSet(object.type) ? BlobType.fromJSON(object.type) : undefined };
-  },
-
-  toJSON(message: BlobMetadata): unknown {
-    const obj: any = {};
-    if (message.type !== undefined) {
-      obj.type = BlobType.toJSON(message.type);
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<BlobMetadata>, I>>(base?: I): BlobMetadata {
@@ -619,24 +540,6 @@ export const Binary: MessageFns<Binary> = {
     }
   },
 
-  fromJSON(object: any): Binary {
-    return {
-      value: isSet(object.value) ? Buffer.from(bytesFromBase64(object.value)) : Buffer.alloc(0),
-      tag: isSet(object.tag) ? globalThis.String(object.tag) : "",
-    };
-  },
-
-  toJSON(message: Binary): unknown {
-    const obj: any = {};
-    if (message.value.length !== 0) {
-      obj.value = base64FromBytes(message.value);
-    }
-    if (message.tag !== "") {
-      obj.tag = message.tag;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<Binary>, I>>(base?: I): Binary {
     return Binary.fromPartial(base ?? ({} as any));
   },
@@ -702,24 +605,6 @@ export const Schema: MessageFns<Schema> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Schema {
-    return {
-      uri: isSet(object.uri) ? globalThis.String(object.uri) : "",
-      type: isSet(object.type) ? SchemaType.fromJSON(object.type) : undefined,
-    };
-  },
-
-  toJSON(message: Schema): unknown {
-    const obj: any = {};
-    if (message.uri !== "") {
-      obj.uri = message.uri;
-    }
-    if (message.type !== undefined) {
-      obj.type = SchemaType.toJSON(message.type);
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<Schema>, I>>(base?: I): Schema {
@@ -791,24 +676,6 @@ export const Union: MessageFns<Union> = {
     }
   },
 
-  fromJSON(object: any): Union {
-    return {
-      value: isSet(object.value) ? Literal.fromJSON(object.value) : undefined,
-      type: isSet(object.type) ? LiteralType.fromJSON(object.type) : undefined,
-    };
-  },
-
-  toJSON(message: Union): unknown {
-    const obj: any = {};
-    if (message.value !== undefined) {
-      obj.value = Literal.toJSON(message.value);
-    }
-    if (message.type !== undefined) {
-      obj.type = LiteralType.toJSON(message.type);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<Union>, I>>(base?: I): Union {
     return Union.fromPartial(base ?? ({} as any));
   },
@@ -867,24 +734,6 @@ export const StructuredDatasetMetadata: MessageFns<StructuredDatasetMetadata> = 
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): StructuredDatasetMetadata {
-    return {
-      structuredDatasetType: isSet(object.structuredDatasetType)
-        ? StructuredDatasetType.fromJSON(object.structuredDatasetType)
-        : isSet(object.structured_dataset_type)
-        ? StructuredDatasetType.fromJSON(object.structured_dataset_type)
-        : undefined,
-    };
-  },
-
-  toJSON(message: StructuredDatasetMetadata): unknown {
-    const obj: any = {};
-    if (message.structuredDatasetType !== undefined) {
-      obj.structuredDatasetType = StructuredDatasetType.toJSON(message.structuredDatasetType);
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<StructuredDatasetMetadata>, I>>(base?: I): StructuredDatasetMetadata {
@@ -954,24 +803,6 @@ export const StructuredDataset: MessageFns<StructuredDataset> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): StructuredDataset {
-    return {
-      uri: isSet(object.uri) ? globalThis.String(object.uri) : "",
-      metadata: isSet(object.metadata) ? StructuredDatasetMetadata.fromJSON(object.metadata) : undefined,
-    };
-  },
-
-  toJSON(message: StructuredDataset): unknown {
-    const obj: any = {};
-    if (message.uri !== "") {
-      obj.uri = message.uri;
-    }
-    if (message.metadata !== undefined) {
-      obj.metadata = StructuredDatasetMetadata.toJSON(message.metadata);
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<StructuredDataset>, I>>(base?: I): StructuredDataset {
@@ -1120,58 +951,6 @@ export const Scalar: MessageFns<Scalar> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Scalar {
-    return {
-      value: isSet(object.primitive)
-        ? { $case: "primitive", value: Primitive.fromJSON(object.primitive) }
-        : isSet(object.blob)
-        ? { $case: "blob", value: Blob.fromJSON(object.blob) }
-        : isSet(object.binary)
-        ? { $case: "binary", value: Binary.fromJSON(object.binary) }
-        : isSet(object.schema)
-        ? { $case: "schema", value: Schema.fromJSON(object.schema) }
-        : isSet(object.noneType)
-        ? { $case: "noneType", value: Void.fromJSON(object.noneType) }
-        : isSet(object.none_type)
-        ? { $case: "noneType", value: Void.fromJSON(object.none_type) }
-        : isSet(object.error)
-        ? { $case: "error", value: Error.fromJSON(object.error) }
-        : isSet(object.generic)
-        ? { $case: "generic", value: object.generic }
-        : isSet(object.structuredDataset)
-        ? { $case: "structuredDataset", value: StructuredDataset.fromJSON(object.structuredDataset) }
-        : isSet(object.structured_dataset)
-        ? { $case: "structuredDataset", value: StructuredDataset.fromJSON(object.structured_dataset) }
-        : isSet(object.union)
-        ? { $case: "union", value: Union.fromJSON(object.union) }
-        : undefined,
-    };
-  },
-
-  toJSON(message: Scalar): unknown {
-    const obj: any = {};
-    if (message.value?.$case === "primitive") {
-      obj.primitive = Primitive.toJSON(message.value.value);
-    } else if (message.value?.$case === "blob") {
-      obj.blob = Blob.toJSON(message.value.value);
-    } else if (message.value?.$case === "binary") {
-      obj.binary = Binary.toJSON(message.value.value);
-    } else if (message.value?.$case === "schema") {
-      obj.schema = Schema.toJSON(message.value.value);
-    } else if (message.value?.$case === "noneType") {
-      obj.noneType = Void.toJSON(message.value.value);
-    } else if (message.value?.$case === "error") {
-      obj.error = Error.toJSON(message.value.value);
-    } else if (message.value?.$case === "generic") {
-      obj.generic = message.value.value;
-    } else if (message.value?.$case === "structuredDataset") {
-      obj.structuredDataset = StructuredDataset.toJSON(message.value.value);
-    } else if (message.value?.$case === "union") {
-      obj.union = Union.toJSON(message.value.value);
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<Scalar>, I>>(base?: I): Scalar {
@@ -1347,63 +1126,6 @@ export const Literal: MessageFns<Literal> = {
     }
   },
 
-  fromJSON(object: any): Literal {
-    return {
-      value: isSet(object.scalar)
-        ? { $case: "scalar", value: Scalar.fromJSON(object.scalar) }
-        : isSet(object.collection)
-        ? { $case: "collection", value: LiteralCollection.fromJSON(object.collection) }
-        : isSet(object.map)
-        ? { $case: "map", value: LiteralMap.fromJSON(object.map) }
-        : isSet(object.offloadedMetadata)
-        ? { $case: "offloadedMetadata", value: LiteralOffloadedMetadata.fromJSON(object.offloadedMetadata) }
-        : isSet(object.offloaded_metadata)
-        ? { $case: "offloadedMetadata", value: LiteralOffloadedMetadata.fromJSON(object.offloaded_metadata) }
-        : undefined,
-      hash: isSet(object.hash) ? globalThis.String(object.hash) : "",
-      metadata: isObject(object.metadata)
-        ? (globalThis.Object.entries(object.metadata) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-    };
-  },
-
-  toJSON(message: Literal): unknown {
-    const obj: any = {};
-    if (message.value?.$case === "scalar") {
-      obj.scalar = Scalar.toJSON(message.value.value);
-    } else if (message.value?.$case === "collection") {
-      obj.collection = LiteralCollection.toJSON(message.value.value);
-    } else if (message.value?.$case === "map") {
-      obj.map = LiteralMap.toJSON(message.value.value);
-    } else if (message.value?.$case === "offloadedMetadata") {
-      obj.offloadedMetadata = LiteralOffloadedMetadata.toJSON(message.value.value);
-    }
-    if (message.hash !== "") {
-      obj.hash = message.hash;
-    }
-    if (message.metadata) {
-      const entries = globalThis.Object.entries(message.metadata) as [string, string][];
-      if (entries.length > 0) {
-        obj.metadata = {};
-        entries.forEach(([k, v]) => {
-          obj.metadata[k] = v;
-        });
-      }
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<Literal>, I>>(base?: I): Literal {
     return Literal.fromPartial(base ?? ({} as any));
   },
@@ -1508,24 +1230,6 @@ export const Literal_MetadataEntry: MessageFns<Literal_MetadataEntry> = {
     }
   },
 
-  fromJSON(object: any): Literal_MetadataEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? globalThis.String(object.value) : "",
-    };
-  },
-
-  toJSON(message: Literal_MetadataEntry): unknown {
-    const obj: any = {};
-    if (message.key !== "") {
-      obj.key = message.key;
-    }
-    if (message.value !== "") {
-      obj.value = message.value;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<Literal_MetadataEntry>, I>>(base?: I): Literal_MetadataEntry {
     return Literal_MetadataEntry.fromPartial(base ?? ({} as any));
   },
@@ -1607,36 +1311,6 @@ export const LiteralOffloadedMetadata: MessageFns<LiteralOffloadedMetadata> = {
     }
   },
 
-  fromJSON(object: any): LiteralOffloadedMetadata {
-    return {
-      uri: isSet(object.uri) ? globalThis.String(object.uri) : "",
-      sizeBytes: isSet(object.sizeBytes)
-        ? BigInt(object.sizeBytes)
-        : isSet(object.size_bytes)
-        ? BigInt(object.size_bytes)
-        : 0n,
-      inferredType: isSet(object.inferredType)
-        ? LiteralType.fromJSON(object.inferredType)
-        : isSet(object.inferred_type)
-        ? LiteralType.fromJSON(object.inferred_type)
-        : undefined,
-    };
-  },
-
-  toJSON(message: LiteralOffloadedMetadata): unknown {
-    const obj: any = {};
-    if (message.uri !== "") {
-      obj.uri = message.uri;
-    }
-    if (message.sizeBytes !== 0n) {
-      obj.sizeBytes = message.sizeBytes.toString();
-    }
-    if (message.inferredType !== undefined) {
-      obj.inferredType = LiteralType.toJSON(message.inferredType);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<LiteralOffloadedMetadata>, I>>(base?: I): LiteralOffloadedMetadata {
     return LiteralOffloadedMetadata.fromPartial(base ?? ({} as any));
   },
@@ -1696,20 +1370,6 @@ export const LiteralCollection: MessageFns<LiteralCollection> = {
     }
   },
 
-  fromJSON(object: any): LiteralCollection {
-    return {
-      literals: globalThis.Array.isArray(object?.literals) ? object.literals.map((e: any) => Literal.fromJSON(e)) : [],
-    };
-  },
-
-  toJSON(message: LiteralCollection): unknown {
-    const obj: any = {};
-    if (message.literals?.length) {
-      obj.literals = message.literals.map((e) => Literal.toJSON(e));
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<LiteralCollection>, I>>(base?: I): LiteralCollection {
     return LiteralCollection.fromPartial(base ?? ({} as any));
   },
@@ -1766,39 +1426,6 @@ export const LiteralMap: MessageFns<LiteralMap> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): LiteralMap {
-    return {
-      literals: isObject(object.literals)
-        ? (globalThis.Object.entries(object.literals) as [string, any][]).reduce(
-          (acc: { [key: string]: Literal }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: Literal.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-    };
-  },
-
-  toJSON(message: LiteralMap): unknown {
-    const obj: any = {};
-    if (message.literals) {
-      const entries = globalThis.Object.entries(message.literals) as [string, Literal][];
-      if (entries.length > 0) {
-        obj.literals = {};
-        entries.forEach(([k, v]) => {
-          obj.literals[k] = Literal.toJSON(v);
-        });
-      }
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<LiteralMap>, I>>(base?: I): LiteralMap {
@@ -1875,24 +1502,6 @@ export const LiteralMap_LiteralsEntry: MessageFns<LiteralMap_LiteralsEntry> = {
     }
   },
 
-  fromJSON(object: any): LiteralMap_LiteralsEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? Literal.fromJSON(object.value) : undefined,
-    };
-  },
-
-  toJSON(message: LiteralMap_LiteralsEntry): unknown {
-    const obj: any = {};
-    if (message.key !== "") {
-      obj.key = message.key;
-    }
-    if (message.value !== undefined) {
-      obj.value = Literal.toJSON(message.value);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<LiteralMap_LiteralsEntry>, I>>(base?: I): LiteralMap_LiteralsEntry {
     return LiteralMap_LiteralsEntry.fromPartial(base ?? ({} as any));
   },
@@ -1951,22 +1560,6 @@ export const BindingDataCollection: MessageFns<BindingDataCollection> = {
     }
   },
 
-  fromJSON(object: any): BindingDataCollection {
-    return {
-      bindings: globalThis.Array.isArray(object?.bindings)
-        ? object.bindings.map((e: any) => BindingData.fromJSON(e))
-        : [],
-    };
-  },
-
-  toJSON(message: BindingDataCollection): unknown {
-    const obj: any = {};
-    if (message.bindings?.length) {
-      obj.bindings = message.bindings.map((e) => BindingData.toJSON(e));
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<BindingDataCollection>, I>>(base?: I): BindingDataCollection {
     return BindingDataCollection.fromPartial(base ?? ({} as any));
   },
@@ -2023,39 +1616,6 @@ export const BindingDataMap: MessageFns<BindingDataMap> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): BindingDataMap {
-    return {
-      bindings: isObject(object.bindings)
-        ? (globalThis.Object.entries(object.bindings) as [string, any][]).reduce(
-          (acc: { [key: string]: BindingData }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: BindingData.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-    };
-  },
-
-  toJSON(message: BindingDataMap): unknown {
-    const obj: any = {};
-    if (message.bindings) {
-      const entries = globalThis.Object.entries(message.bindings) as [string, BindingData][];
-      if (entries.length > 0) {
-        obj.bindings = {};
-        entries.forEach(([k, v]) => {
-          obj.bindings[k] = BindingData.toJSON(v);
-        });
-      }
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<BindingDataMap>, I>>(base?: I): BindingDataMap {
@@ -2132,24 +1692,6 @@ export const BindingDataMap_BindingsEntry: MessageFns<BindingDataMap_BindingsEnt
     }
   },
 
-  fromJSON(object: any): BindingDataMap_BindingsEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? BindingData.fromJSON(object.value) : undefined,
-    };
-  },
-
-  toJSON(message: BindingDataMap_BindingsEntry): unknown {
-    const obj: any = {};
-    if (message.key !== "") {
-      obj.key = message.key;
-    }
-    if (message.value !== undefined) {
-      obj.value = BindingData.toJSON(message.value);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<BindingDataMap_BindingsEntry>, I>>(base?: I): BindingDataMap_BindingsEntry {
     return BindingDataMap_BindingsEntry.fromPartial(base ?? ({} as any));
   },
@@ -2206,18 +1748,6 @@ export const UnionInfo: MessageFns<UnionInfo> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): UnionInfo {
-    return { targetType: isSet(object.targetType) ? LiteralType.fromJSON(object.targetType) : undefined };
-  },
-
-  toJSON(message: UnionInfo): unknown {
-    const obj: any = {};
-    if (message.targetType !== undefined) {
-      obj.targetType = LiteralType.toJSON(message.targetType);
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<UnionInfo>, I>>(base?: I): UnionInfo {
@@ -2337,44 +1867,6 @@ export const BindingData: MessageFns<BindingData> = {
     }
   },
 
-  fromJSON(object: any): BindingData {
-    return {
-      value: isSet(object.scalar)
-        ? { $case: "scalar", value: Scalar.fromJSON(object.scalar) }
-        : isSet(object.collection)
-        ? { $case: "collection", value: BindingDataCollection.fromJSON(object.collection) }
-        : isSet(object.promise)
-        ? { $case: "promise", value: OutputReference.fromJSON(object.promise) }
-        : isSet(object.map)
-        ? { $case: "map", value: BindingDataMap.fromJSON(object.map) }
-        : isSet(object.offloadedMetadata)
-        ? { $case: "offloadedMetadata", value: LiteralOffloadedMetadata.fromJSON(object.offloadedMetadata) }
-        : isSet(object.offloaded_metadata)
-        ? { $case: "offloadedMetadata", value: LiteralOffloadedMetadata.fromJSON(object.offloaded_metadata) }
-        : undefined,
-      union: isSet(object.union) ? UnionInfo.fromJSON(object.union) : undefined,
-    };
-  },
-
-  toJSON(message: BindingData): unknown {
-    const obj: any = {};
-    if (message.value?.$case === "scalar") {
-      obj.scalar = Scalar.toJSON(message.value.value);
-    } else if (message.value?.$case === "collection") {
-      obj.collection = BindingDataCollection.toJSON(message.value.value);
-    } else if (message.value?.$case === "promise") {
-      obj.promise = OutputReference.toJSON(message.value.value);
-    } else if (message.value?.$case === "map") {
-      obj.map = BindingDataMap.toJSON(message.value.value);
-    } else if (message.value?.$case === "offloadedMetadata") {
-      obj.offloadedMetadata = LiteralOffloadedMetadata.toJSON(message.value.value);
-    }
-    if (message.union !== undefined) {
-      obj.union = UnionInfo.toJSON(message.union);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<BindingData>, I>>(base?: I): BindingData {
     return BindingData.fromPartial(base ?? ({} as any));
   },
@@ -2478,24 +1970,6 @@ export const Binding: MessageFns<Binding> = {
     }
   },
 
-  fromJSON(object: any): Binding {
-    return {
-      var: isSet(object.var) ? globalThis.String(object.var) : "",
-      binding: isSet(object.binding) ? BindingData.fromJSON(object.binding) : undefined,
-    };
-  },
-
-  toJSON(message: Binding): unknown {
-    const obj: any = {};
-    if (message.var !== "") {
-      obj.var = message.var;
-    }
-    if (message.binding !== undefined) {
-      obj.binding = BindingData.toJSON(message.binding);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<Binding>, I>>(base?: I): Binding {
     return Binding.fromPartial(base ?? ({} as any));
   },
@@ -2563,24 +2037,6 @@ export const KeyValuePair: MessageFns<KeyValuePair> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): KeyValuePair {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? globalThis.String(object.value) : "",
-    };
-  },
-
-  toJSON(message: KeyValuePair): unknown {
-    const obj: any = {};
-    if (message.key !== "") {
-      obj.key = message.key;
-    }
-    if (message.value !== "") {
-      obj.value = message.value;
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<KeyValuePair>, I>>(base?: I): KeyValuePair {
@@ -2661,28 +2117,6 @@ export const Backoff: MessageFns<Backoff> = {
     }
   },
 
-  fromJSON(object: any): Backoff {
-    return {
-      base: isSet(object.base) ? Duration.fromJSON(object.base) : undefined,
-      factor: isSet(object.factor) ? globalThis.Number(object.factor) : undefined,
-      cap: isSet(object.cap) ? Duration.fromJSON(object.cap) : undefined,
-    };
-  },
-
-  toJSON(message: Backoff): unknown {
-    const obj: any = {};
-    if (message.base !== undefined) {
-      obj.base = Duration.toJSON(message.base);
-    }
-    if (message.factor !== undefined) {
-      obj.factor = floatToJson(message.factor);
-    }
-    if (message.cap !== undefined) {
-      obj.cap = Duration.toJSON(message.cap);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<Backoff>, I>>(base?: I): Backoff {
     return Backoff.fromPartial(base ?? ({} as any));
   },
@@ -2749,24 +2183,6 @@ export const RetryStrategy: MessageFns<RetryStrategy> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): RetryStrategy {
-    return {
-      retries: isSet(object.retries) ? globalThis.Number(object.retries) : 0,
-      backoff: isSet(object.backoff) ? Backoff.fromJSON(object.backoff) : undefined,
-    };
-  },
-
-  toJSON(message: RetryStrategy): unknown {
-    const obj: any = {};
-    if (message.retries !== 0) {
-      obj.retries = Math.round(message.retries);
-    }
-    if (message.backoff !== undefined) {
-      obj.backoff = Backoff.toJSON(message.backoff);
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<RetryStrategy>, I>>(base?: I): RetryStrategy {
@@ -2838,28 +2254,6 @@ export const TimeoutStrategy: MessageFns<TimeoutStrategy> = {
     }
   },
 
-  fromJSON(object: any): TimeoutStrategy {
-    return {
-      queuedTimeout: isSet(object.queuedTimeout)
-        ? Duration.fromJSON(object.queuedTimeout)
-        : isSet(object.queued_timeout)
-        ? Duration.fromJSON(object.queued_timeout)
-        : undefined,
-      deadline: isSet(object.deadline) ? Duration.fromJSON(object.deadline) : undefined,
-    };
-  },
-
-  toJSON(message: TimeoutStrategy): unknown {
-    const obj: any = {};
-    if (message.queuedTimeout !== undefined) {
-      obj.queuedTimeout = Duration.toJSON(message.queuedTimeout);
-    }
-    if (message.deadline !== undefined) {
-      obj.deadline = Duration.toJSON(message.deadline);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<TimeoutStrategy>, I>>(base?: I): TimeoutStrategy {
     return TimeoutStrategy.fromPartial(base ?? ({} as any));
   },
@@ -2875,18 +2269,6 @@ export const TimeoutStrategy: MessageFns<TimeoutStrategy> = {
   },
 };
 
-function bytesFromBase64(b64: string): Uint8Array {
-  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
-}
-
-function base64FromBytes(arr: Uint8Array): string {
-  return globalThis.Buffer.from(arr).toString("base64");
-}
-
-function floatToJson(value: number | null | undefined): number | string | null | undefined {
-  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
-}
-
 type Builtin = Date | Function | Uint8Array | string | number | boolean | bigint | undefined;
 
 export type DeepPartial<T> = T extends bigint ? string | number | bigint
@@ -2900,52 +2282,9 @@ type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
 
-function toTimestamp(date: Date): Timestamp {
-  const seconds = BigInt(Math.trunc(date.getTime() / 1_000));
-  const nanos = (date.getTime() % 1_000) * 1_000_000;
-  return { seconds, nanos };
-}
-
-function fromTimestamp(t: Timestamp): Date {
-  let millis = (globalThis.Number(t.seconds.toString()) || 0) * 1_000;
-  millis += (t.nanos || 0) / 1_000_000;
-  return new globalThis.Date(millis);
-}
-
-const timestampFractionRegex = /:\d{2}\.\d+/;
-
-function fromJsonTimestamp(o: any): Timestamp {
-  if (o instanceof globalThis.Date) {
-    return toTimestamp(o);
-  } else if (typeof o === "string") {
-    // Date only keeps milliseconds, and parses longer fractions in an engine-specific way,
-    // so parse the fractional seconds ourselves and give Date only the whole seconds
-    const fraction = timestampFractionRegex.exec(o);
-    if (fraction === null) {
-      return toTimestamp(new globalThis.Date(o));
-    }
-    const fractionNanos = Number(fraction[0].slice(4, 13).padEnd(9, "0"));
-    const wholeSeconds = new globalThis.Date(o.replace(fraction[0], fraction[0].slice(0, 3)));
-    const timestamp = toTimestamp(new globalThis.Date(wholeSeconds.getTime() + Math.trunc(fractionNanos / 1_000_000)));
-    return { ...timestamp, nanos: (timestamp.nanos ?? 0) + (fractionNanos % 1_000_000) };
-  } else {
-    return Timestamp.fromJSON(o);
-  }
-}
-
-function isObject(value: any): boolean {
-  return typeof value === "object" && value !== null;
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 export interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
-  toJSON(message: T): unknown;
   create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
   fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
 }

@@ -73,24 +73,6 @@ export const ExecutionMetricResult: MessageFns<ExecutionMetricResult> = {
     }
   },
 
-  fromJSON(object: any): ExecutionMetricResult {
-    return {
-      metric: isSet(object.metric) ? globalThis.String(object.metric) : "",
-      data: isObject(object.data) ? object.data : undefined,
-    };
-  },
-
-  toJSON(message: ExecutionMetricResult): unknown {
-    const obj: any = {};
-    if (message.metric !== "") {
-      obj.metric = message.metric;
-    }
-    if (message.data !== undefined) {
-      obj.data = message.data;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<ExecutionMetricResult>, I>>(base?: I): ExecutionMetricResult {
     return ExecutionMetricResult.fromPartial(base ?? ({} as any));
   },
@@ -115,19 +97,9 @@ type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
 
-function isObject(value: any): boolean {
-  return typeof value === "object" && value !== null;
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 export interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
-  toJSON(message: T): unknown;
   create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
   fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
 }

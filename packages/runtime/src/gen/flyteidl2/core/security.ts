@@ -26,38 +26,6 @@ export enum Secret_MountType {
   UNRECOGNIZED = -1,
 }
 
-export function secret_MountTypeFromJSON(object: any): Secret_MountType {
-  switch (object) {
-    case 0:
-    case "ANY":
-      return Secret_MountType.ANY;
-    case 1:
-    case "ENV_VAR":
-      return Secret_MountType.ENV_VAR;
-    case 2:
-    case "FILE":
-      return Secret_MountType.FILE;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return Secret_MountType.UNRECOGNIZED;
-  }
-}
-
-export function secret_MountTypeToJSON(object: Secret_MountType): string {
-  switch (object) {
-    case Secret_MountType.ANY:
-      return "ANY";
-    case Secret_MountType.ENV_VAR:
-      return "ENV_VAR";
-    case Secret_MountType.FILE:
-      return "FILE";
-    case Secret_MountType.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
-}
-
 export interface Connection {
   taskType: string;
   secrets: { [key: string]: string };
@@ -97,28 +65,6 @@ export interface OAuth2TokenRequest {
 export enum OAuth2TokenRequest_Type {
   CLIENT_CREDENTIALS = 0,
   UNRECOGNIZED = -1,
-}
-
-export function oAuth2TokenRequest_TypeFromJSON(object: any): OAuth2TokenRequest_Type {
-  switch (object) {
-    case 0:
-    case "CLIENT_CREDENTIALS":
-      return OAuth2TokenRequest_Type.CLIENT_CREDENTIALS;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return OAuth2TokenRequest_Type.UNRECOGNIZED;
-  }
-}
-
-export function oAuth2TokenRequest_TypeToJSON(object: OAuth2TokenRequest_Type): string {
-  switch (object) {
-    case OAuth2TokenRequest_Type.CLIENT_CREDENTIALS:
-      return "CLIENT_CREDENTIALS";
-    case OAuth2TokenRequest_Type.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
 }
 
 export interface SecurityContext {
@@ -216,48 +162,6 @@ export const Secret: MessageFns<Secret> = {
     }
   },
 
-  fromJSON(object: any): Secret {
-    return {
-      group: isSet(object.group) ? globalThis.String(object.group) : "",
-      groupVersion: isSet(object.groupVersion)
-        ? globalThis.String(object.groupVersion)
-        : isSet(object.group_version)
-        ? globalThis.String(object.group_version)
-        : "",
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      mountRequirement: isSet(object.mountRequirement)
-        ? secret_MountTypeFromJSON(object.mountRequirement)
-        : isSet(object.mount_requirement)
-        ? secret_MountTypeFromJSON(object.mount_requirement)
-        : 0,
-      envVar: isSet(object.envVar)
-        ? globalThis.String(object.envVar)
-        : isSet(object.env_var)
-        ? globalThis.String(object.env_var)
-        : "",
-    };
-  },
-
-  toJSON(message: Secret): unknown {
-    const obj: any = {};
-    if (message.group !== "") {
-      obj.group = message.group;
-    }
-    if (message.groupVersion !== "") {
-      obj.groupVersion = message.groupVersion;
-    }
-    if (message.key !== "") {
-      obj.key = message.key;
-    }
-    if (message.mountRequirement !== 0) {
-      obj.mountRequirement = secret_MountTypeToJSON(message.mountRequirement);
-    }
-    if (message.envVar !== "") {
-      obj.envVar = message.envVar;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<Secret>, I>>(base?: I): Secret {
     return Secret.fromPartial(base ?? ({} as any));
   },
@@ -345,70 +249,6 @@ export const Connection: MessageFns<Connection> = {
     }
   },
 
-  fromJSON(object: any): Connection {
-    return {
-      taskType: isSet(object.taskType)
-        ? globalThis.String(object.taskType)
-        : isSet(object.task_type)
-        ? globalThis.String(object.task_type)
-        : "",
-      secrets: isObject(object.secrets)
-        ? (globalThis.Object.entries(object.secrets) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-      configs: isObject(object.configs)
-        ? (globalThis.Object.entries(object.configs) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-    };
-  },
-
-  toJSON(message: Connection): unknown {
-    const obj: any = {};
-    if (message.taskType !== "") {
-      obj.taskType = message.taskType;
-    }
-    if (message.secrets) {
-      const entries = globalThis.Object.entries(message.secrets) as [string, string][];
-      if (entries.length > 0) {
-        obj.secrets = {};
-        entries.forEach(([k, v]) => {
-          obj.secrets[k] = v;
-        });
-      }
-    }
-    if (message.configs) {
-      const entries = globalThis.Object.entries(message.configs) as [string, string][];
-      if (entries.length > 0) {
-        obj.configs = {};
-        entries.forEach(([k, v]) => {
-          obj.configs[k] = v;
-        });
-      }
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<Connection>, I>>(base?: I): Connection {
     return Connection.fromPartial(base ?? ({} as any));
   },
@@ -493,24 +333,6 @@ export const Connection_SecretsEntry: MessageFns<Connection_SecretsEntry> = {
     }
   },
 
-  fromJSON(object: any): Connection_SecretsEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? globalThis.String(object.value) : "",
-    };
-  },
-
-  toJSON(message: Connection_SecretsEntry): unknown {
-    const obj: any = {};
-    if (message.key !== "") {
-      obj.key = message.key;
-    }
-    if (message.value !== "") {
-      obj.value = message.value;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<Connection_SecretsEntry>, I>>(base?: I): Connection_SecretsEntry {
     return Connection_SecretsEntry.fromPartial(base ?? ({} as any));
   },
@@ -578,24 +400,6 @@ export const Connection_ConfigsEntry: MessageFns<Connection_ConfigsEntry> = {
     }
   },
 
-  fromJSON(object: any): Connection_ConfigsEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? globalThis.String(object.value) : "",
-    };
-  },
-
-  toJSON(message: Connection_ConfigsEntry): unknown {
-    const obj: any = {};
-    if (message.key !== "") {
-      obj.key = message.key;
-    }
-    if (message.value !== "") {
-      obj.value = message.value;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<Connection_ConfigsEntry>, I>>(base?: I): Connection_ConfigsEntry {
     return Connection_ConfigsEntry.fromPartial(base ?? ({} as any));
   },
@@ -661,32 +465,6 @@ export const OAuth2Client: MessageFns<OAuth2Client> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): OAuth2Client {
-    return {
-      clientId: isSet(object.clientId)
-        ? globalThis.String(object.clientId)
-        : isSet(object.client_id)
-        ? globalThis.String(object.client_id)
-        : "",
-      clientSecret: isSet(object.clientSecret)
-        ? Secret.fromJSON(object.clientSecret)
-        : isSet(object.client_secret)
-        ? Secret.fromJSON(object.client_secret)
-        : undefined,
-    };
-  },
-
-  toJSON(message: OAuth2Client): unknown {
-    const obj: any = {};
-    if (message.clientId !== "") {
-      obj.clientId = message.clientId;
-    }
-    if (message.clientSecret !== undefined) {
-      obj.clientSecret = Secret.toJSON(message.clientSecret);
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<OAuth2Client>, I>>(base?: I): OAuth2Client {
@@ -778,48 +556,6 @@ export const Identity: MessageFns<Identity> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Identity {
-    return {
-      iamRole: isSet(object.iamRole)
-        ? globalThis.String(object.iamRole)
-        : isSet(object.iam_role)
-        ? globalThis.String(object.iam_role)
-        : "",
-      k8sServiceAccount: isSet(object.k8sServiceAccount)
-        ? globalThis.String(object.k8sServiceAccount)
-        : isSet(object.k8s_service_account)
-        ? globalThis.String(object.k8s_service_account)
-        : "",
-      oauth2Client: isSet(object.oauth2Client)
-        ? OAuth2Client.fromJSON(object.oauth2Client)
-        : isSet(object.oauth2_client)
-        ? OAuth2Client.fromJSON(object.oauth2_client)
-        : undefined,
-      executionIdentity: isSet(object.executionIdentity)
-        ? globalThis.String(object.executionIdentity)
-        : isSet(object.execution_identity)
-        ? globalThis.String(object.execution_identity)
-        : "",
-    };
-  },
-
-  toJSON(message: Identity): unknown {
-    const obj: any = {};
-    if (message.iamRole !== "") {
-      obj.iamRole = message.iamRole;
-    }
-    if (message.k8sServiceAccount !== "") {
-      obj.k8sServiceAccount = message.k8sServiceAccount;
-    }
-    if (message.oauth2Client !== undefined) {
-      obj.oauth2Client = OAuth2Client.toJSON(message.oauth2Client);
-    }
-    if (message.executionIdentity !== "") {
-      obj.executionIdentity = message.executionIdentity;
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<Identity>, I>>(base?: I): Identity {
@@ -926,44 +662,6 @@ export const OAuth2TokenRequest: MessageFns<OAuth2TokenRequest> = {
     }
   },
 
-  fromJSON(object: any): OAuth2TokenRequest {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      type: isSet(object.type) ? oAuth2TokenRequest_TypeFromJSON(object.type) : 0,
-      client: isSet(object.client) ? OAuth2Client.fromJSON(object.client) : undefined,
-      idpDiscoveryEndpoint: isSet(object.idpDiscoveryEndpoint)
-        ? globalThis.String(object.idpDiscoveryEndpoint)
-        : isSet(object.idp_discovery_endpoint)
-        ? globalThis.String(object.idp_discovery_endpoint)
-        : "",
-      tokenEndpoint: isSet(object.tokenEndpoint)
-        ? globalThis.String(object.tokenEndpoint)
-        : isSet(object.token_endpoint)
-        ? globalThis.String(object.token_endpoint)
-        : "",
-    };
-  },
-
-  toJSON(message: OAuth2TokenRequest): unknown {
-    const obj: any = {};
-    if (message.name !== "") {
-      obj.name = message.name;
-    }
-    if (message.type !== 0) {
-      obj.type = oAuth2TokenRequest_TypeToJSON(message.type);
-    }
-    if (message.client !== undefined) {
-      obj.client = OAuth2Client.toJSON(message.client);
-    }
-    if (message.idpDiscoveryEndpoint !== "") {
-      obj.idpDiscoveryEndpoint = message.idpDiscoveryEndpoint;
-    }
-    if (message.tokenEndpoint !== "") {
-      obj.tokenEndpoint = message.tokenEndpoint;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<OAuth2TokenRequest>, I>>(base?: I): OAuth2TokenRequest {
     return OAuth2TokenRequest.fromPartial(base ?? ({} as any));
   },
@@ -1047,34 +745,6 @@ export const SecurityContext: MessageFns<SecurityContext> = {
     }
   },
 
-  fromJSON(object: any): SecurityContext {
-    return {
-      runAs: isSet(object.runAs)
-        ? Identity.fromJSON(object.runAs)
-        : isSet(object.run_as)
-        ? Identity.fromJSON(object.run_as)
-        : undefined,
-      secrets: globalThis.Array.isArray(object?.secrets) ? object.secrets.map((e: any) => Secret.fromJSON(e)) : [],
-      tokens: globalThis.Array.isArray(object?.tokens)
-        ? object.tokens.map((e: any) => OAuth2TokenRequest.fromJSON(e))
-        : [],
-    };
-  },
-
-  toJSON(message: SecurityContext): unknown {
-    const obj: any = {};
-    if (message.runAs !== undefined) {
-      obj.runAs = Identity.toJSON(message.runAs);
-    }
-    if (message.secrets?.length) {
-      obj.secrets = message.secrets.map((e) => Secret.toJSON(e));
-    }
-    if (message.tokens?.length) {
-      obj.tokens = message.tokens.map((e) => OAuth2TokenRequest.toJSON(e));
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<SecurityContext>, I>>(base?: I): SecurityContext {
     return SecurityContext.fromPartial(base ?? ({} as any));
   },
@@ -1102,19 +772,9 @@ type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
 
-function isObject(value: any): boolean {
-  return typeof value === "object" && value !== null;
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 export interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
-  toJSON(message: T): unknown;
   create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
   fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
 }

@@ -35,53 +35,6 @@ export enum Resources_ResourceName {
   UNRECOGNIZED = -1,
 }
 
-export function resources_ResourceNameFromJSON(object: any): Resources_ResourceName {
-  switch (object) {
-    case 0:
-    case "UNKNOWN":
-      return Resources_ResourceName.UNKNOWN;
-    case 1:
-    case "CPU":
-      return Resources_ResourceName.CPU;
-    case 2:
-    case "GPU":
-      return Resources_ResourceName.GPU;
-    case 3:
-    case "MEMORY":
-      return Resources_ResourceName.MEMORY;
-    case 4:
-    case "STORAGE":
-      return Resources_ResourceName.STORAGE;
-    case 5:
-    case "EPHEMERAL_STORAGE":
-      return Resources_ResourceName.EPHEMERAL_STORAGE;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return Resources_ResourceName.UNRECOGNIZED;
-  }
-}
-
-export function resources_ResourceNameToJSON(object: Resources_ResourceName): string {
-  switch (object) {
-    case Resources_ResourceName.UNKNOWN:
-      return "UNKNOWN";
-    case Resources_ResourceName.CPU:
-      return "CPU";
-    case Resources_ResourceName.GPU:
-      return "GPU";
-    case Resources_ResourceName.MEMORY:
-      return "MEMORY";
-    case Resources_ResourceName.STORAGE:
-      return "STORAGE";
-    case Resources_ResourceName.EPHEMERAL_STORAGE:
-      return "EPHEMERAL_STORAGE";
-    case Resources_ResourceName.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
-}
-
 export interface Resources_ResourceEntry {
   name: Resources_ResourceName;
   value: string;
@@ -105,48 +58,6 @@ export enum GPUAccelerator_DeviceClass {
   UNRECOGNIZED = -1,
 }
 
-export function gPUAccelerator_DeviceClassFromJSON(object: any): GPUAccelerator_DeviceClass {
-  switch (object) {
-    case 0:
-    case "NVIDIA_GPU":
-      return GPUAccelerator_DeviceClass.NVIDIA_GPU;
-    case 1:
-    case "GOOGLE_TPU":
-      return GPUAccelerator_DeviceClass.GOOGLE_TPU;
-    case 2:
-    case "AMAZON_NEURON":
-      return GPUAccelerator_DeviceClass.AMAZON_NEURON;
-    case 3:
-    case "AMD_GPU":
-      return GPUAccelerator_DeviceClass.AMD_GPU;
-    case 4:
-    case "HABANA_GAUDI":
-      return GPUAccelerator_DeviceClass.HABANA_GAUDI;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return GPUAccelerator_DeviceClass.UNRECOGNIZED;
-  }
-}
-
-export function gPUAccelerator_DeviceClassToJSON(object: GPUAccelerator_DeviceClass): string {
-  switch (object) {
-    case GPUAccelerator_DeviceClass.NVIDIA_GPU:
-      return "NVIDIA_GPU";
-    case GPUAccelerator_DeviceClass.GOOGLE_TPU:
-      return "GOOGLE_TPU";
-    case GPUAccelerator_DeviceClass.AMAZON_NEURON:
-      return "AMAZON_NEURON";
-    case GPUAccelerator_DeviceClass.AMD_GPU:
-      return "AMD_GPU";
-    case GPUAccelerator_DeviceClass.HABANA_GAUDI:
-      return "HABANA_GAUDI";
-    case GPUAccelerator_DeviceClass.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
-}
-
 export interface SharedMemory {
   mountPath: string;
   mountName: string;
@@ -168,33 +79,6 @@ export enum RuntimeMetadata_RuntimeType {
   OTHER = 0,
   FLYTE_SDK = 1,
   UNRECOGNIZED = -1,
-}
-
-export function runtimeMetadata_RuntimeTypeFromJSON(object: any): RuntimeMetadata_RuntimeType {
-  switch (object) {
-    case 0:
-    case "OTHER":
-      return RuntimeMetadata_RuntimeType.OTHER;
-    case 1:
-    case "FLYTE_SDK":
-      return RuntimeMetadata_RuntimeType.FLYTE_SDK;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return RuntimeMetadata_RuntimeType.UNRECOGNIZED;
-  }
-}
-
-export function runtimeMetadata_RuntimeTypeToJSON(object: RuntimeMetadata_RuntimeType): string {
-  switch (object) {
-    case RuntimeMetadata_RuntimeType.OTHER:
-      return "OTHER";
-    case RuntimeMetadata_RuntimeType.FLYTE_SDK:
-      return "FLYTE_SDK";
-    case RuntimeMetadata_RuntimeType.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
 }
 
 export interface TaskMetadata {
@@ -274,48 +158,6 @@ export enum Container_Architecture {
   UNRECOGNIZED = -1,
 }
 
-export function container_ArchitectureFromJSON(object: any): Container_Architecture {
-  switch (object) {
-    case 0:
-    case "UNKNOWN":
-      return Container_Architecture.UNKNOWN;
-    case 1:
-    case "AMD64":
-      return Container_Architecture.AMD64;
-    case 2:
-    case "ARM64":
-      return Container_Architecture.ARM64;
-    case 3:
-    case "ARM_V6":
-      return Container_Architecture.ARM_V6;
-    case 4:
-    case "ARM_V7":
-      return Container_Architecture.ARM_V7;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return Container_Architecture.UNRECOGNIZED;
-  }
-}
-
-export function container_ArchitectureToJSON(object: Container_Architecture): string {
-  switch (object) {
-    case Container_Architecture.UNKNOWN:
-      return "UNKNOWN";
-    case Container_Architecture.AMD64:
-      return "AMD64";
-    case Container_Architecture.ARM64:
-      return "ARM64";
-    case Container_Architecture.ARM_V6:
-      return "ARM_V6";
-    case Container_Architecture.ARM_V7:
-      return "ARM_V7";
-    case Container_Architecture.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
-}
-
 export interface IOStrategy {
   downloadMode: IOStrategy_DownloadMode;
   uploadMode: IOStrategy_UploadMode;
@@ -328,75 +170,11 @@ export enum IOStrategy_DownloadMode {
   UNRECOGNIZED = -1,
 }
 
-export function iOStrategy_DownloadModeFromJSON(object: any): IOStrategy_DownloadMode {
-  switch (object) {
-    case 0:
-    case "DOWNLOAD_EAGER":
-      return IOStrategy_DownloadMode.DOWNLOAD_EAGER;
-    case 1:
-    case "DOWNLOAD_STREAM":
-      return IOStrategy_DownloadMode.DOWNLOAD_STREAM;
-    case 2:
-    case "DO_NOT_DOWNLOAD":
-      return IOStrategy_DownloadMode.DO_NOT_DOWNLOAD;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return IOStrategy_DownloadMode.UNRECOGNIZED;
-  }
-}
-
-export function iOStrategy_DownloadModeToJSON(object: IOStrategy_DownloadMode): string {
-  switch (object) {
-    case IOStrategy_DownloadMode.DOWNLOAD_EAGER:
-      return "DOWNLOAD_EAGER";
-    case IOStrategy_DownloadMode.DOWNLOAD_STREAM:
-      return "DOWNLOAD_STREAM";
-    case IOStrategy_DownloadMode.DO_NOT_DOWNLOAD:
-      return "DO_NOT_DOWNLOAD";
-    case IOStrategy_DownloadMode.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
-}
-
 export enum IOStrategy_UploadMode {
   UPLOAD_ON_EXIT = 0,
   UPLOAD_EAGER = 1,
   DO_NOT_UPLOAD = 2,
   UNRECOGNIZED = -1,
-}
-
-export function iOStrategy_UploadModeFromJSON(object: any): IOStrategy_UploadMode {
-  switch (object) {
-    case 0:
-    case "UPLOAD_ON_EXIT":
-      return IOStrategy_UploadMode.UPLOAD_ON_EXIT;
-    case 1:
-    case "UPLOAD_EAGER":
-      return IOStrategy_UploadMode.UPLOAD_EAGER;
-    case 2:
-    case "DO_NOT_UPLOAD":
-      return IOStrategy_UploadMode.DO_NOT_UPLOAD;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return IOStrategy_UploadMode.UNRECOGNIZED;
-  }
-}
-
-export function iOStrategy_UploadModeToJSON(object: IOStrategy_UploadMode): string {
-  switch (object) {
-    case IOStrategy_UploadMode.UPLOAD_ON_EXIT:
-      return "UPLOAD_ON_EXIT";
-    case IOStrategy_UploadMode.UPLOAD_EAGER:
-      return "UPLOAD_EAGER";
-    case IOStrategy_UploadMode.DO_NOT_UPLOAD:
-      return "DO_NOT_UPLOAD";
-    case IOStrategy_UploadMode.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
 }
 
 export interface DataLoadingConfig {
@@ -412,38 +190,6 @@ export enum DataLoadingConfig_LiteralMapFormat {
   YAML = 1,
   PROTO = 2,
   UNRECOGNIZED = -1,
-}
-
-export function dataLoadingConfig_LiteralMapFormatFromJSON(object: any): DataLoadingConfig_LiteralMapFormat {
-  switch (object) {
-    case 0:
-    case "JSON":
-      return DataLoadingConfig_LiteralMapFormat.JSON;
-    case 1:
-    case "YAML":
-      return DataLoadingConfig_LiteralMapFormat.YAML;
-    case 2:
-    case "PROTO":
-      return DataLoadingConfig_LiteralMapFormat.PROTO;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return DataLoadingConfig_LiteralMapFormat.UNRECOGNIZED;
-  }
-}
-
-export function dataLoadingConfig_LiteralMapFormatToJSON(object: DataLoadingConfig_LiteralMapFormat): string {
-  switch (object) {
-    case DataLoadingConfig_LiteralMapFormat.JSON:
-      return "JSON";
-    case DataLoadingConfig_LiteralMapFormat.YAML:
-      return "YAML";
-    case DataLoadingConfig_LiteralMapFormat.PROTO:
-      return "PROTO";
-    case DataLoadingConfig_LiteralMapFormat.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
 }
 
 export interface K8sPod {
@@ -479,43 +225,6 @@ export enum Sql_Dialect {
   HIVE = 2,
   OTHER = 3,
   UNRECOGNIZED = -1,
-}
-
-export function sql_DialectFromJSON(object: any): Sql_Dialect {
-  switch (object) {
-    case 0:
-    case "UNDEFINED":
-      return Sql_Dialect.UNDEFINED;
-    case 1:
-    case "ANSI":
-      return Sql_Dialect.ANSI;
-    case 2:
-    case "HIVE":
-      return Sql_Dialect.HIVE;
-    case 3:
-    case "OTHER":
-      return Sql_Dialect.OTHER;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return Sql_Dialect.UNRECOGNIZED;
-  }
-}
-
-export function sql_DialectToJSON(object: Sql_Dialect): string {
-  switch (object) {
-    case Sql_Dialect.UNDEFINED:
-      return "UNDEFINED";
-    case Sql_Dialect.ANSI:
-      return "ANSI";
-    case Sql_Dialect.HIVE:
-      return "HIVE";
-    case Sql_Dialect.OTHER:
-      return "OTHER";
-    case Sql_Dialect.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
 }
 
 function createBaseResources(): Resources {
@@ -572,28 +281,6 @@ export const Resources: MessageFns<Resources> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Resources {
-    return {
-      requests: globalThis.Array.isArray(object?.requests)
-        ? object.requests.map((e: any) => Resources_ResourceEntry.fromJSON(e))
-        : [],
-      limits: globalThis.Array.isArray(object?.limits)
-        ? object.limits.map((e: any) => Resources_ResourceEntry.fromJSON(e))
-        : [],
-    };
-  },
-
-  toJSON(message: Resources): unknown {
-    const obj: any = {};
-    if (message.requests?.length) {
-      obj.requests = message.requests.map((e) => Resources_ResourceEntry.toJSON(e));
-    }
-    if (message.limits?.length) {
-      obj.limits = message.limits.map((e) => Resources_ResourceEntry.toJSON(e));
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<Resources>, I>>(base?: I): Resources {
@@ -661,24 +348,6 @@ export const Resources_ResourceEntry: MessageFns<Resources_ResourceEntry> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Resources_ResourceEntry {
-    return {
-      name: isSet(object.name) ? resources_ResourceNameFromJSON(object.name) : 0,
-      value: isSet(object.value) ? globalThis.String(object.value) : "",
-    };
-  },
-
-  toJSON(message: Resources_ResourceEntry): unknown {
-    const obj: any = {};
-    if (message.name !== 0) {
-      obj.name = resources_ResourceNameToJSON(message.name);
-    }
-    if (message.value !== "") {
-      obj.value = message.value;
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<Resources_ResourceEntry>, I>>(base?: I): Resources_ResourceEntry {
@@ -770,40 +439,6 @@ export const GPUAccelerator: MessageFns<GPUAccelerator> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): GPUAccelerator {
-    return {
-      device: isSet(object.device) ? globalThis.String(object.device) : "",
-      partitionSizeValue: isSet(object.unpartitioned)
-        ? { $case: "unpartitioned", value: globalThis.Boolean(object.unpartitioned) }
-        : isSet(object.partitionSize)
-        ? { $case: "partitionSize", value: globalThis.String(object.partitionSize) }
-        : isSet(object.partition_size)
-        ? { $case: "partitionSize", value: globalThis.String(object.partition_size) }
-        : undefined,
-      deviceClass: isSet(object.deviceClass)
-        ? gPUAccelerator_DeviceClassFromJSON(object.deviceClass)
-        : isSet(object.device_class)
-        ? gPUAccelerator_DeviceClassFromJSON(object.device_class)
-        : 0,
-    };
-  },
-
-  toJSON(message: GPUAccelerator): unknown {
-    const obj: any = {};
-    if (message.device !== "") {
-      obj.device = message.device;
-    }
-    if (message.partitionSizeValue?.$case === "unpartitioned") {
-      obj.unpartitioned = message.partitionSizeValue.value;
-    } else if (message.partitionSizeValue?.$case === "partitionSize") {
-      obj.partitionSize = message.partitionSizeValue.value;
-    }
-    if (message.deviceClass !== 0) {
-      obj.deviceClass = gPUAccelerator_DeviceClassToJSON(message.deviceClass);
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<GPUAccelerator>, I>>(base?: I): GPUAccelerator {
@@ -898,40 +533,6 @@ export const SharedMemory: MessageFns<SharedMemory> = {
     }
   },
 
-  fromJSON(object: any): SharedMemory {
-    return {
-      mountPath: isSet(object.mountPath)
-        ? globalThis.String(object.mountPath)
-        : isSet(object.mount_path)
-        ? globalThis.String(object.mount_path)
-        : "",
-      mountName: isSet(object.mountName)
-        ? globalThis.String(object.mountName)
-        : isSet(object.mount_name)
-        ? globalThis.String(object.mount_name)
-        : "",
-      sizeLimit: isSet(object.sizeLimit)
-        ? globalThis.String(object.sizeLimit)
-        : isSet(object.size_limit)
-        ? globalThis.String(object.size_limit)
-        : "",
-    };
-  },
-
-  toJSON(message: SharedMemory): unknown {
-    const obj: any = {};
-    if (message.mountPath !== "") {
-      obj.mountPath = message.mountPath;
-    }
-    if (message.mountName !== "") {
-      obj.mountName = message.mountName;
-    }
-    if (message.sizeLimit !== "") {
-      obj.sizeLimit = message.sizeLimit;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<SharedMemory>, I>>(base?: I): SharedMemory {
     return SharedMemory.fromPartial(base ?? ({} as any));
   },
@@ -998,32 +599,6 @@ export const ExtendedResources: MessageFns<ExtendedResources> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ExtendedResources {
-    return {
-      gpuAccelerator: isSet(object.gpuAccelerator)
-        ? GPUAccelerator.fromJSON(object.gpuAccelerator)
-        : isSet(object.gpu_accelerator)
-        ? GPUAccelerator.fromJSON(object.gpu_accelerator)
-        : undefined,
-      sharedMemory: isSet(object.sharedMemory)
-        ? SharedMemory.fromJSON(object.sharedMemory)
-        : isSet(object.shared_memory)
-        ? SharedMemory.fromJSON(object.shared_memory)
-        : undefined,
-    };
-  },
-
-  toJSON(message: ExtendedResources): unknown {
-    const obj: any = {};
-    if (message.gpuAccelerator !== undefined) {
-      obj.gpuAccelerator = GPUAccelerator.toJSON(message.gpuAccelerator);
-    }
-    if (message.sharedMemory !== undefined) {
-      obj.sharedMemory = SharedMemory.toJSON(message.sharedMemory);
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<ExtendedResources>, I>>(base?: I): ExtendedResources {
@@ -1106,28 +681,6 @@ export const RuntimeMetadata: MessageFns<RuntimeMetadata> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): RuntimeMetadata {
-    return {
-      type: isSet(object.type) ? runtimeMetadata_RuntimeTypeFromJSON(object.type) : 0,
-      version: isSet(object.version) ? globalThis.String(object.version) : "",
-      flavor: isSet(object.flavor) ? globalThis.String(object.flavor) : "",
-    };
-  },
-
-  toJSON(message: RuntimeMetadata): unknown {
-    const obj: any = {};
-    if (message.type !== 0) {
-      obj.type = runtimeMetadata_RuntimeTypeToJSON(message.type);
-    }
-    if (message.version !== "") {
-      obj.version = message.version;
-    }
-    if (message.flavor !== "") {
-      obj.flavor = message.flavor;
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<RuntimeMetadata>, I>>(base?: I): RuntimeMetadata {
@@ -1422,161 +975,6 @@ export const TaskMetadata: MessageFns<TaskMetadata> = {
     }
   },
 
-  fromJSON(object: any): TaskMetadata {
-    return {
-      discoverable: isSet(object.discoverable) ? globalThis.Boolean(object.discoverable) : false,
-      runtime: isSet(object.runtime) ? RuntimeMetadata.fromJSON(object.runtime) : undefined,
-      timeout: isSet(object.timeout) ? Duration.fromJSON(object.timeout) : undefined,
-      retries: isSet(object.retries) ? RetryStrategy.fromJSON(object.retries) : undefined,
-      discoveryVersion: isSet(object.discoveryVersion)
-        ? globalThis.String(object.discoveryVersion)
-        : isSet(object.discovery_version)
-        ? globalThis.String(object.discovery_version)
-        : "",
-      deprecatedErrorMessage: isSet(object.deprecatedErrorMessage)
-        ? globalThis.String(object.deprecatedErrorMessage)
-        : isSet(object.deprecated_error_message)
-        ? globalThis.String(object.deprecated_error_message)
-        : "",
-      interruptibleValue: isSet(object.interruptible)
-        ? { $case: "interruptible", value: globalThis.Boolean(object.interruptible) }
-        : undefined,
-      cacheSerializable: isSet(object.cacheSerializable)
-        ? globalThis.Boolean(object.cacheSerializable)
-        : isSet(object.cache_serializable)
-        ? globalThis.Boolean(object.cache_serializable)
-        : false,
-      tags: isObject(object.tags)
-        ? (globalThis.Object.entries(object.tags) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-      podTemplateName: isSet(object.podTemplateName)
-        ? globalThis.String(object.podTemplateName)
-        : isSet(object.pod_template_name)
-        ? globalThis.String(object.pod_template_name)
-        : "",
-      cacheIgnoreInputVars: globalThis.Array.isArray(object?.cacheIgnoreInputVars)
-        ? object.cacheIgnoreInputVars.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.cache_ignore_input_vars)
-        ? object.cache_ignore_input_vars.map((e: any) => globalThis.String(e))
-        : [],
-      isEager: isSet(object.isEager)
-        ? globalThis.Boolean(object.isEager)
-        : isSet(object.is_eager)
-        ? globalThis.Boolean(object.is_eager)
-        : false,
-      generatesDeck: isSet(object.generatesDeck)
-        ? Boolean(object.generatesDeck)
-        : isSet(object.generates_deck)
-        ? Boolean(object.generates_deck)
-        : undefined,
-      metadata: isSet(object.metadata) ? K8sObjectMetadata.fromJSON(object.metadata) : undefined,
-      debuggable: isSet(object.debuggable) ? globalThis.Boolean(object.debuggable) : false,
-      logLinks: globalThis.Array.isArray(object?.logLinks)
-        ? object.logLinks.map((e: any) => TaskLog.fromJSON(e))
-        : globalThis.Array.isArray(object?.log_links)
-        ? object.log_links.map((e: any) => TaskLog.fromJSON(e))
-        : [],
-      imageBuildRun: isSet(object.imageBuildRun)
-        ? RunIdentifier.fromJSON(object.imageBuildRun)
-        : isSet(object.image_build_run)
-        ? RunIdentifier.fromJSON(object.image_build_run)
-        : undefined,
-      isEntrypoint: isSet(object.isEntrypoint)
-        ? globalThis.Boolean(object.isEntrypoint)
-        : isSet(object.is_entrypoint)
-        ? globalThis.Boolean(object.is_entrypoint)
-        : false,
-      codeBundleUri: isSet(object.codeBundleUri)
-        ? globalThis.String(object.codeBundleUri)
-        : isSet(object.code_bundle_uri)
-        ? globalThis.String(object.code_bundle_uri)
-        : "",
-      timeouts: isSet(object.timeouts) ? TimeoutStrategy.fromJSON(object.timeouts) : undefined,
-    };
-  },
-
-  toJSON(message: TaskMetadata): unknown {
-    const obj: any = {};
-    if (message.discoverable !== false) {
-      obj.discoverable = message.discoverable;
-    }
-    if (message.runtime !== undefined) {
-      obj.runtime = RuntimeMetadata.toJSON(message.runtime);
-    }
-    if (message.timeout !== undefined) {
-      obj.timeout = Duration.toJSON(message.timeout);
-    }
-    if (message.retries !== undefined) {
-      obj.retries = RetryStrategy.toJSON(message.retries);
-    }
-    if (message.discoveryVersion !== "") {
-      obj.discoveryVersion = message.discoveryVersion;
-    }
-    if (message.deprecatedErrorMessage !== "") {
-      obj.deprecatedErrorMessage = message.deprecatedErrorMessage;
-    }
-    if (message.interruptibleValue?.$case === "interruptible") {
-      obj.interruptible = message.interruptibleValue.value;
-    }
-    if (message.cacheSerializable !== false) {
-      obj.cacheSerializable = message.cacheSerializable;
-    }
-    if (message.tags) {
-      const entries = globalThis.Object.entries(message.tags) as [string, string][];
-      if (entries.length > 0) {
-        obj.tags = {};
-        entries.forEach(([k, v]) => {
-          obj.tags[k] = v;
-        });
-      }
-    }
-    if (message.podTemplateName !== "") {
-      obj.podTemplateName = message.podTemplateName;
-    }
-    if (message.cacheIgnoreInputVars?.length) {
-      obj.cacheIgnoreInputVars = message.cacheIgnoreInputVars;
-    }
-    if (message.isEager !== false) {
-      obj.isEager = message.isEager;
-    }
-    if (message.generatesDeck !== undefined) {
-      obj.generatesDeck = message.generatesDeck;
-    }
-    if (message.metadata !== undefined) {
-      obj.metadata = K8sObjectMetadata.toJSON(message.metadata);
-    }
-    if (message.debuggable !== false) {
-      obj.debuggable = message.debuggable;
-    }
-    if (message.logLinks?.length) {
-      obj.logLinks = message.logLinks.map((e) => TaskLog.toJSON(e));
-    }
-    if (message.imageBuildRun !== undefined) {
-      obj.imageBuildRun = RunIdentifier.toJSON(message.imageBuildRun);
-    }
-    if (message.isEntrypoint !== false) {
-      obj.isEntrypoint = message.isEntrypoint;
-    }
-    if (message.codeBundleUri !== "") {
-      obj.codeBundleUri = message.codeBundleUri;
-    }
-    if (message.timeouts !== undefined) {
-      obj.timeouts = TimeoutStrategy.toJSON(message.timeouts);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<TaskMetadata>, I>>(base?: I): TaskMetadata {
     return TaskMetadata.fromPartial(base ?? ({} as any));
   },
@@ -1687,24 +1085,6 @@ export const TaskMetadata_TagsEntry: MessageFns<TaskMetadata_TagsEntry> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): TaskMetadata_TagsEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? globalThis.String(object.value) : "",
-    };
-  },
-
-  toJSON(message: TaskMetadata_TagsEntry): unknown {
-    const obj: any = {};
-    if (message.key !== "") {
-      obj.key = message.key;
-    }
-    if (message.value !== "") {
-      obj.value = message.value;
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<TaskMetadata_TagsEntry>, I>>(base?: I): TaskMetadata_TagsEntry {
@@ -1900,99 +1280,6 @@ export const TaskTemplate: MessageFns<TaskTemplate> = {
     }
   },
 
-  fromJSON(object: any): TaskTemplate {
-    return {
-      id: isSet(object.id) ? Identifier.fromJSON(object.id) : undefined,
-      type: isSet(object.type) ? globalThis.String(object.type) : "",
-      metadata: isSet(object.metadata) ? TaskMetadata.fromJSON(object.metadata) : undefined,
-      interface: isSet(object.interface) ? TypedInterface.fromJSON(object.interface) : undefined,
-      custom: isObject(object.custom) ? object.custom : undefined,
-      target: isSet(object.container)
-        ? { $case: "container", value: Container.fromJSON(object.container) }
-        : isSet(object.k8sPod)
-        ? { $case: "k8sPod", value: K8sPod.fromJSON(object.k8sPod) }
-        : isSet(object.k8s_pod)
-        ? { $case: "k8sPod", value: K8sPod.fromJSON(object.k8s_pod) }
-        : isSet(object.sql)
-        ? { $case: "sql", value: Sql.fromJSON(object.sql) }
-        : undefined,
-      taskTypeVersion: isSet(object.taskTypeVersion)
-        ? globalThis.Number(object.taskTypeVersion)
-        : isSet(object.task_type_version)
-        ? globalThis.Number(object.task_type_version)
-        : 0,
-      securityContext: isSet(object.securityContext)
-        ? SecurityContext.fromJSON(object.securityContext)
-        : isSet(object.security_context)
-        ? SecurityContext.fromJSON(object.security_context)
-        : undefined,
-      extendedResources: isSet(object.extendedResources)
-        ? ExtendedResources.fromJSON(object.extendedResources)
-        : isSet(object.extended_resources)
-        ? ExtendedResources.fromJSON(object.extended_resources)
-        : undefined,
-      config: isObject(object.config)
-        ? (globalThis.Object.entries(object.config) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-    };
-  },
-
-  toJSON(message: TaskTemplate): unknown {
-    const obj: any = {};
-    if (message.id !== undefined) {
-      obj.id = Identifier.toJSON(message.id);
-    }
-    if (message.type !== "") {
-      obj.type = message.type;
-    }
-    if (message.metadata !== undefined) {
-      obj.metadata = TaskMetadata.toJSON(message.metadata);
-    }
-    if (message.interface !== undefined) {
-      obj.interface = TypedInterface.toJSON(message.interface);
-    }
-    if (message.custom !== undefined) {
-      obj.custom = message.custom;
-    }
-    if (message.target?.$case === "container") {
-      obj.container = Container.toJSON(message.target.value);
-    } else if (message.target?.$case === "k8sPod") {
-      obj.k8sPod = K8sPod.toJSON(message.target.value);
-    } else if (message.target?.$case === "sql") {
-      obj.sql = Sql.toJSON(message.target.value);
-    }
-    if (message.taskTypeVersion !== 0) {
-      obj.taskTypeVersion = Math.round(message.taskTypeVersion);
-    }
-    if (message.securityContext !== undefined) {
-      obj.securityContext = SecurityContext.toJSON(message.securityContext);
-    }
-    if (message.extendedResources !== undefined) {
-      obj.extendedResources = ExtendedResources.toJSON(message.extendedResources);
-    }
-    if (message.config) {
-      const entries = globalThis.Object.entries(message.config) as [string, string][];
-      if (entries.length > 0) {
-        obj.config = {};
-        entries.forEach(([k, v]) => {
-          obj.config[k] = v;
-        });
-      }
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<TaskTemplate>, I>>(base?: I): TaskTemplate {
     return TaskTemplate.fromPartial(base ?? ({} as any));
   },
@@ -2103,24 +1390,6 @@ export const TaskTemplate_ConfigEntry: MessageFns<TaskTemplate_ConfigEntry> = {
     }
   },
 
-  fromJSON(object: any): TaskTemplate_ConfigEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? globalThis.String(object.value) : "",
-    };
-  },
-
-  toJSON(message: TaskTemplate_ConfigEntry): unknown {
-    const obj: any = {};
-    if (message.key !== "") {
-      obj.key = message.key;
-    }
-    if (message.value !== "") {
-      obj.value = message.value;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<TaskTemplate_ConfigEntry>, I>>(base?: I): TaskTemplate_ConfigEntry {
     return TaskTemplate_ConfigEntry.fromPartial(base ?? ({} as any));
   },
@@ -2186,28 +1455,6 @@ export const ContainerPort: MessageFns<ContainerPort> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ContainerPort {
-    return {
-      containerPort: isSet(object.containerPort)
-        ? globalThis.Number(object.containerPort)
-        : isSet(object.container_port)
-        ? globalThis.Number(object.container_port)
-        : 0,
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-    };
-  },
-
-  toJSON(message: ContainerPort): unknown {
-    const obj: any = {};
-    if (message.containerPort !== 0) {
-      obj.containerPort = Math.round(message.containerPort);
-    }
-    if (message.name !== "") {
-      obj.name = message.name;
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<ContainerPort>, I>>(base?: I): ContainerPort {
@@ -2364,56 +1611,6 @@ export const Container: MessageFns<Container> = {
     }
   },
 
-  fromJSON(object: any): Container {
-    return {
-      image: isSet(object.image) ? globalThis.String(object.image) : "",
-      command: globalThis.Array.isArray(object?.command) ? object.command.map((e: any) => globalThis.String(e)) : [],
-      args: globalThis.Array.isArray(object?.args) ? object.args.map((e: any) => globalThis.String(e)) : [],
-      resources: isSet(object.resources) ? Resources.fromJSON(object.resources) : undefined,
-      env: globalThis.Array.isArray(object?.env) ? object.env.map((e: any) => KeyValuePair.fromJSON(e)) : [],
-      config: globalThis.Array.isArray(object?.config) ? object.config.map((e: any) => KeyValuePair.fromJSON(e)) : [],
-      ports: globalThis.Array.isArray(object?.ports) ? object.ports.map((e: any) => ContainerPort.fromJSON(e)) : [],
-      dataConfig: isSet(object.dataConfig)
-        ? DataLoadingConfig.fromJSON(object.dataConfig)
-        : isSet(object.data_config)
-        ? DataLoadingConfig.fromJSON(object.data_config)
-        : undefined,
-      architecture: isSet(object.architecture) ? container_ArchitectureFromJSON(object.architecture) : 0,
-    };
-  },
-
-  toJSON(message: Container): unknown {
-    const obj: any = {};
-    if (message.image !== "") {
-      obj.image = message.image;
-    }
-    if (message.command?.length) {
-      obj.command = message.command;
-    }
-    if (message.args?.length) {
-      obj.args = message.args;
-    }
-    if (message.resources !== undefined) {
-      obj.resources = Resources.toJSON(message.resources);
-    }
-    if (message.env?.length) {
-      obj.env = message.env.map((e) => KeyValuePair.toJSON(e));
-    }
-    if (message.config?.length) {
-      obj.config = message.config.map((e) => KeyValuePair.toJSON(e));
-    }
-    if (message.ports?.length) {
-      obj.ports = message.ports.map((e) => ContainerPort.toJSON(e));
-    }
-    if (message.dataConfig !== undefined) {
-      obj.dataConfig = DataLoadingConfig.toJSON(message.dataConfig);
-    }
-    if (message.architecture !== 0) {
-      obj.architecture = container_ArchitectureToJSON(message.architecture);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<Container>, I>>(base?: I): Container {
     return Container.fromPartial(base ?? ({} as any));
   },
@@ -2490,32 +1687,6 @@ export const IOStrategy: MessageFns<IOStrategy> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): IOStrategy {
-    return {
-      downloadMode: isSet(object.downloadMode)
-        ? iOStrategy_DownloadModeFromJSON(object.downloadMode)
-        : isSet(object.download_mode)
-        ? iOStrategy_DownloadModeFromJSON(object.download_mode)
-        : 0,
-      uploadMode: isSet(object.uploadMode)
-        ? iOStrategy_UploadModeFromJSON(object.uploadMode)
-        : isSet(object.upload_mode)
-        ? iOStrategy_UploadModeFromJSON(object.upload_mode)
-        : 0,
-    };
-  },
-
-  toJSON(message: IOStrategy): unknown {
-    const obj: any = {};
-    if (message.downloadMode !== 0) {
-      obj.downloadMode = iOStrategy_DownloadModeToJSON(message.downloadMode);
-    }
-    if (message.uploadMode !== 0) {
-      obj.uploadMode = iOStrategy_UploadModeToJSON(message.uploadMode);
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<IOStrategy>, I>>(base?: I): IOStrategy {
@@ -2618,48 +1789,6 @@ export const DataLoadingConfig: MessageFns<DataLoadingConfig> = {
     }
   },
 
-  fromJSON(object: any): DataLoadingConfig {
-    return {
-      enabled: isSet(object.enabled) ? globalThis.Boolean(object.enabled) : false,
-      inputPath: isSet(object.inputPath)
-        ? globalThis.String(object.inputPath)
-        : isSet(object.input_path)
-        ? globalThis.String(object.input_path)
-        : "",
-      outputPath: isSet(object.outputPath)
-        ? globalThis.String(object.outputPath)
-        : isSet(object.output_path)
-        ? globalThis.String(object.output_path)
-        : "",
-      format: isSet(object.format) ? dataLoadingConfig_LiteralMapFormatFromJSON(object.format) : 0,
-      ioStrategy: isSet(object.ioStrategy)
-        ? IOStrategy.fromJSON(object.ioStrategy)
-        : isSet(object.io_strategy)
-        ? IOStrategy.fromJSON(object.io_strategy)
-        : undefined,
-    };
-  },
-
-  toJSON(message: DataLoadingConfig): unknown {
-    const obj: any = {};
-    if (message.enabled !== false) {
-      obj.enabled = message.enabled;
-    }
-    if (message.inputPath !== "") {
-      obj.inputPath = message.inputPath;
-    }
-    if (message.outputPath !== "") {
-      obj.outputPath = message.outputPath;
-    }
-    if (message.format !== 0) {
-      obj.format = dataLoadingConfig_LiteralMapFormatToJSON(message.format);
-    }
-    if (message.ioStrategy !== undefined) {
-      obj.ioStrategy = IOStrategy.toJSON(message.ioStrategy);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<DataLoadingConfig>, I>>(base?: I): DataLoadingConfig {
     return DataLoadingConfig.fromPartial(base ?? ({} as any));
   },
@@ -2754,40 +1883,6 @@ export const K8sPod: MessageFns<K8sPod> = {
     }
   },
 
-  fromJSON(object: any): K8sPod {
-    return {
-      metadata: isSet(object.metadata) ? K8sObjectMetadata.fromJSON(object.metadata) : undefined,
-      podSpec: isObject(object.podSpec) ? object.podSpec : isObject(object.pod_spec) ? object.pod_spec : undefined,
-      dataConfig: isSet(object.dataConfig)
-        ? DataLoadingConfig.fromJSON(object.dataConfig)
-        : isSet(object.data_config)
-        ? DataLoadingConfig.fromJSON(object.data_config)
-        : undefined,
-      primaryContainerName: isSet(object.primaryContainerName)
-        ? globalThis.String(object.primaryContainerName)
-        : isSet(object.primary_container_name)
-        ? globalThis.String(object.primary_container_name)
-        : "",
-    };
-  },
-
-  toJSON(message: K8sPod): unknown {
-    const obj: any = {};
-    if (message.metadata !== undefined) {
-      obj.metadata = K8sObjectMetadata.toJSON(message.metadata);
-    }
-    if (message.podSpec !== undefined) {
-      obj.podSpec = message.podSpec;
-    }
-    if (message.dataConfig !== undefined) {
-      obj.dataConfig = DataLoadingConfig.toJSON(message.dataConfig);
-    }
-    if (message.primaryContainerName !== "") {
-      obj.primaryContainerName = message.primaryContainerName;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<K8sPod>, I>>(base?: I): K8sPod {
     return K8sPod.fromPartial(base ?? ({} as any));
   },
@@ -2865,62 +1960,6 @@ export const K8sObjectMetadata: MessageFns<K8sObjectMetadata> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): K8sObjectMetadata {
-    return {
-      labels: isObject(object.labels)
-        ? (globalThis.Object.entries(object.labels) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-      annotations: isObject(object.annotations)
-        ? (globalThis.Object.entries(object.annotations) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-    };
-  },
-
-  toJSON(message: K8sObjectMetadata): unknown {
-    const obj: any = {};
-    if (message.labels) {
-      const entries = globalThis.Object.entries(message.labels) as [string, string][];
-      if (entries.length > 0) {
-        obj.labels = {};
-        entries.forEach(([k, v]) => {
-          obj.labels[k] = v;
-        });
-      }
-    }
-    if (message.annotations) {
-      const entries = globalThis.Object.entries(message.annotations) as [string, string][];
-      if (entries.length > 0) {
-        obj.annotations = {};
-        entries.forEach(([k, v]) => {
-          obj.annotations[k] = v;
-        });
-      }
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<K8sObjectMetadata>, I>>(base?: I): K8sObjectMetadata {
@@ -3006,24 +2045,6 @@ export const K8sObjectMetadata_LabelsEntry: MessageFns<K8sObjectMetadata_LabelsE
     }
   },
 
-  fromJSON(object: any): K8sObjectMetadata_LabelsEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? globalThis.String(object.value) : "",
-    };
-  },
-
-  toJSON(message: K8sObjectMetadata_LabelsEntry): unknown {
-    const obj: any = {};
-    if (message.key !== "") {
-      obj.key = message.key;
-    }
-    if (message.value !== "") {
-      obj.value = message.value;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<K8sObjectMetadata_LabelsEntry>, I>>(base?: I): K8sObjectMetadata_LabelsEntry {
     return K8sObjectMetadata_LabelsEntry.fromPartial(base ?? ({} as any));
   },
@@ -3091,24 +2112,6 @@ export const K8sObjectMetadata_AnnotationsEntry: MessageFns<K8sObjectMetadata_An
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): K8sObjectMetadata_AnnotationsEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? globalThis.String(object.value) : "",
-    };
-  },
-
-  toJSON(message: K8sObjectMetadata_AnnotationsEntry): unknown {
-    const obj: any = {};
-    if (message.key !== "") {
-      obj.key = message.key;
-    }
-    if (message.value !== "") {
-      obj.value = message.value;
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<K8sObjectMetadata_AnnotationsEntry>, I>>(
@@ -3182,24 +2185,6 @@ export const Sql: MessageFns<Sql> = {
     }
   },
 
-  fromJSON(object: any): Sql {
-    return {
-      statement: isSet(object.statement) ? globalThis.String(object.statement) : "",
-      dialect: isSet(object.dialect) ? sql_DialectFromJSON(object.dialect) : 0,
-    };
-  },
-
-  toJSON(message: Sql): unknown {
-    const obj: any = {};
-    if (message.statement !== "") {
-      obj.statement = message.statement;
-    }
-    if (message.dialect !== 0) {
-      obj.dialect = sql_DialectToJSON(message.dialect);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<Sql>, I>>(base?: I): Sql {
     return Sql.fromPartial(base ?? ({} as any));
   },
@@ -3224,19 +2209,9 @@ type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
 
-function isObject(value: any): boolean {
-  return typeof value === "object" && value !== null;
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 export interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
-  toJSON(message: T): unknown;
   create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
   fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
 }

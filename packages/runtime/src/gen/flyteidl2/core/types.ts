@@ -26,73 +26,6 @@ export enum SimpleType {
   UNRECOGNIZED = -1,
 }
 
-export function simpleTypeFromJSON(object: any): SimpleType {
-  switch (object) {
-    case 0:
-    case "NONE":
-      return SimpleType.NONE;
-    case 1:
-    case "INTEGER":
-      return SimpleType.INTEGER;
-    case 2:
-    case "FLOAT":
-      return SimpleType.FLOAT;
-    case 3:
-    case "STRING":
-      return SimpleType.STRING;
-    case 4:
-    case "BOOLEAN":
-      return SimpleType.BOOLEAN;
-    case 5:
-    case "DATETIME":
-      return SimpleType.DATETIME;
-    case 6:
-    case "DURATION":
-      return SimpleType.DURATION;
-    case 7:
-    case "BINARY":
-      return SimpleType.BINARY;
-    case 8:
-    case "ERROR":
-      return SimpleType.ERROR;
-    case 9:
-    case "STRUCT":
-      return SimpleType.STRUCT;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return SimpleType.UNRECOGNIZED;
-  }
-}
-
-export function simpleTypeToJSON(object: SimpleType): string {
-  switch (object) {
-    case SimpleType.NONE:
-      return "NONE";
-    case SimpleType.INTEGER:
-      return "INTEGER";
-    case SimpleType.FLOAT:
-      return "FLOAT";
-    case SimpleType.STRING:
-      return "STRING";
-    case SimpleType.BOOLEAN:
-      return "BOOLEAN";
-    case SimpleType.DATETIME:
-      return "DATETIME";
-    case SimpleType.DURATION:
-      return "DURATION";
-    case SimpleType.BINARY:
-      return "BINARY";
-    case SimpleType.ERROR:
-      return "ERROR";
-    case SimpleType.STRUCT:
-      return "STRUCT";
-    case SimpleType.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
-}
-
 export interface SchemaType {
   columns: SchemaType_SchemaColumn[];
 }
@@ -110,57 +43,6 @@ export enum SchemaType_SchemaColumn_SchemaColumnType {
   DATETIME = 4,
   DURATION = 5,
   UNRECOGNIZED = -1,
-}
-
-export function schemaType_SchemaColumn_SchemaColumnTypeFromJSON(
-  object: any,
-): SchemaType_SchemaColumn_SchemaColumnType {
-  switch (object) {
-    case 0:
-    case "INTEGER":
-      return SchemaType_SchemaColumn_SchemaColumnType.INTEGER;
-    case 1:
-    case "FLOAT":
-      return SchemaType_SchemaColumn_SchemaColumnType.FLOAT;
-    case 2:
-    case "STRING":
-      return SchemaType_SchemaColumn_SchemaColumnType.STRING;
-    case 3:
-    case "BOOLEAN":
-      return SchemaType_SchemaColumn_SchemaColumnType.BOOLEAN;
-    case 4:
-    case "DATETIME":
-      return SchemaType_SchemaColumn_SchemaColumnType.DATETIME;
-    case 5:
-    case "DURATION":
-      return SchemaType_SchemaColumn_SchemaColumnType.DURATION;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return SchemaType_SchemaColumn_SchemaColumnType.UNRECOGNIZED;
-  }
-}
-
-export function schemaType_SchemaColumn_SchemaColumnTypeToJSON(
-  object: SchemaType_SchemaColumn_SchemaColumnType,
-): string {
-  switch (object) {
-    case SchemaType_SchemaColumn_SchemaColumnType.INTEGER:
-      return "INTEGER";
-    case SchemaType_SchemaColumn_SchemaColumnType.FLOAT:
-      return "FLOAT";
-    case SchemaType_SchemaColumn_SchemaColumnType.STRING:
-      return "STRING";
-    case SchemaType_SchemaColumn_SchemaColumnType.BOOLEAN:
-      return "BOOLEAN";
-    case SchemaType_SchemaColumn_SchemaColumnType.DATETIME:
-      return "DATETIME";
-    case SchemaType_SchemaColumn_SchemaColumnType.DURATION:
-      return "DURATION";
-    case SchemaType_SchemaColumn_SchemaColumnType.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
 }
 
 export interface StructuredDatasetType {
@@ -184,33 +66,6 @@ export enum BlobType_BlobDimensionality {
   SINGLE = 0,
   MULTIPART = 1,
   UNRECOGNIZED = -1,
-}
-
-export function blobType_BlobDimensionalityFromJSON(object: any): BlobType_BlobDimensionality {
-  switch (object) {
-    case 0:
-    case "SINGLE":
-      return BlobType_BlobDimensionality.SINGLE;
-    case 1:
-    case "MULTIPART":
-      return BlobType_BlobDimensionality.MULTIPART;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return BlobType_BlobDimensionality.UNRECOGNIZED;
-  }
-}
-
-export function blobType_BlobDimensionalityToJSON(object: BlobType_BlobDimensionality): string {
-  switch (object) {
-    case BlobType_BlobDimensionality.SINGLE:
-      return "SINGLE";
-    case BlobType_BlobDimensionality.MULTIPART:
-      return "MULTIPART";
-    case BlobType_BlobDimensionality.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
 }
 
 export interface EnumType {
@@ -311,22 +166,6 @@ export const SchemaType: MessageFns<SchemaType> = {
     }
   },
 
-  fromJSON(object: any): SchemaType {
-    return {
-      columns: globalThis.Array.isArray(object?.columns)
-        ? object.columns.map((e: any) => SchemaType_SchemaColumn.fromJSON(e))
-        : [],
-    };
-  },
-
-  toJSON(message: SchemaType): unknown {
-    const obj: any = {};
-    if (message.columns?.length) {
-      obj.columns = message.columns.map((e) => SchemaType_SchemaColumn.toJSON(e));
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<SchemaType>, I>>(base?: I): SchemaType {
     return SchemaType.fromPartial(base ?? ({} as any));
   },
@@ -391,24 +230,6 @@ export const SchemaType_SchemaColumn: MessageFns<SchemaType_SchemaColumn> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): SchemaType_SchemaColumn {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      type: isSet(object.type) ? schemaType_SchemaColumn_SchemaColumnTypeFromJSON(object.type) : 0,
-    };
-  },
-
-  toJSON(message: SchemaType_SchemaColumn): unknown {
-    const obj: any = {};
-    if (message.name !== "") {
-      obj.name = message.name;
-    }
-    if (message.type !== 0) {
-      obj.type = schemaType_SchemaColumn_SchemaColumnTypeToJSON(message.type);
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<SchemaType_SchemaColumn>, I>>(base?: I): SchemaType_SchemaColumn {
@@ -500,42 +321,6 @@ export const StructuredDatasetType: MessageFns<StructuredDatasetType> = {
     }
   },
 
-  fromJSON(object: any): StructuredDatasetType {
-    return {
-      columns: globalThis.Array.isArray(object?.columns)
-        ? object.columns.map((e: any) => StructuredDatasetType_DatasetColumn.fromJSON(e))
-        : [],
-      format: isSet(object.format) ? globalThis.String(object.format) : "",
-      externalSchemaType: isSet(object.externalSchemaType)
-        ? globalThis.String(object.externalSchemaType)
-        : isSet(object.external_schema_type)
-        ? globalThis.String(object.external_schema_type)
-        : "",
-      externalSchemaBytes: isSet(object.externalSchemaBytes)
-        ? Buffer.from(bytesFromBase64(object.externalSchemaBytes))
-        : isSet(object.external_schema_bytes)
-        ? Buffer.from(bytesFromBase64(object.external_schema_bytes))
-        : Buffer.alloc(0),
-    };
-  },
-
-  toJSON(message: StructuredDatasetType): unknown {
-    const obj: any = {};
-    if (message.columns?.length) {
-      obj.columns = message.columns.map((e) => StructuredDatasetType_DatasetColumn.toJSON(e));
-    }
-    if (message.format !== "") {
-      obj.format = message.format;
-    }
-    if (message.externalSchemaType !== "") {
-      obj.externalSchemaType = message.externalSchemaType;
-    }
-    if (message.externalSchemaBytes.length !== 0) {
-      obj.externalSchemaBytes = base64FromBytes(message.externalSchemaBytes);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<StructuredDatasetType>, I>>(base?: I): StructuredDatasetType {
     return StructuredDatasetType.fromPartial(base ?? ({} as any));
   },
@@ -603,28 +388,6 @@ export const StructuredDatasetType_DatasetColumn: MessageFns<StructuredDatasetTy
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): StructuredDatasetType_DatasetColumn {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      literalType: isSet(object.literalType)
-        ? LiteralType.fromJSON(object.literalType)
-        : isSet(object.literal_type)
-        ? LiteralType.fromJSON(object.literal_type)
-        : undefined,
-    };
-  },
-
-  toJSON(message: StructuredDatasetType_DatasetColumn): unknown {
-    const obj: any = {};
-    if (message.name !== "") {
-      obj.name = message.name;
-    }
-    if (message.literalType !== undefined) {
-      obj.literalType = LiteralType.toJSON(message.literalType);
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<StructuredDatasetType_DatasetColumn>, I>>(
@@ -700,24 +463,6 @@ export const BlobType: MessageFns<BlobType> = {
     }
   },
 
-  fromJSON(object: any): BlobType {
-    return {
-      format: isSet(object.format) ? globalThis.String(object.format) : "",
-      dimensionality: isSet(object.dimensionality) ? blobType_BlobDimensionalityFromJSON(object.dimensionality) : 0,
-    };
-  },
-
-  toJSON(message: BlobType): unknown {
-    const obj: any = {};
-    if (message.format !== "") {
-      obj.format = message.format;
-    }
-    if (message.dimensionality !== 0) {
-      obj.dimensionality = blobType_BlobDimensionalityToJSON(message.dimensionality);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<BlobType>, I>>(base?: I): BlobType {
     return BlobType.fromPartial(base ?? ({} as any));
   },
@@ -774,20 +519,6 @@ export const EnumType: MessageFns<EnumType> = {
     }
   },
 
-  fromJSON(object: any): EnumType {
-    return {
-      values: globalThis.Array.isArray(object?.values) ? object.values.map((e: any) => globalThis.String(e)) : [],
-    };
-  },
-
-  toJSON(message: EnumType): unknown {
-    const obj: any = {};
-    if (message.values?.length) {
-      obj.values = message.values;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<EnumType>, I>>(base?: I): EnumType {
     return EnumType.fromPartial(base ?? ({} as any));
   },
@@ -841,22 +572,6 @@ export const UnionType: MessageFns<UnionType> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): UnionType {
-    return {
-      variants: globalThis.Array.isArray(object?.variants)
-        ? object.variants.map((e: any) => LiteralType.fromJSON(e))
-        : [],
-    };
-  },
-
-  toJSON(message: UnionType): unknown {
-    const obj: any = {};
-    if (message.variants?.length) {
-      obj.variants = message.variants.map((e) => LiteralType.toJSON(e));
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<UnionType>, I>>(base?: I): UnionType {
@@ -926,56 +641,6 @@ export const TypeStructure: MessageFns<TypeStructure> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): TypeStructure {
-    return {
-      tag: isSet(object.tag) ? globalThis.String(object.tag) : "",
-      dataclassType: isObject(object.dataclassType)
-        ? (globalThis.Object.entries(object.dataclassType) as [string, any][]).reduce(
-          (acc: { [key: string]: LiteralType }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: LiteralType.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : isObject(object.dataclass_type)
-        ? (globalThis.Object.entries(object.dataclass_type) as [string, any][]).reduce(
-          (acc: { [key: string]: LiteralType }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: LiteralType.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-    };
-  },
-
-  toJSON(message: TypeStructure): unknown {
-    const obj: any = {};
-    if (message.tag !== "") {
-      obj.tag = message.tag;
-    }
-    if (message.dataclassType) {
-      const entries = globalThis.Object.entries(message.dataclassType) as [string, LiteralType][];
-      if (entries.length > 0) {
-        obj.dataclassType = {};
-        entries.forEach(([k, v]) => {
-          obj.dataclassType[k] = LiteralType.toJSON(v);
-        });
-      }
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<TypeStructure>, I>>(base?: I): TypeStructure {
@@ -1053,24 +718,6 @@ export const TypeStructure_DataclassTypeEntry: MessageFns<TypeStructure_Dataclas
     }
   },
 
-  fromJSON(object: any): TypeStructure_DataclassTypeEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? LiteralType.fromJSON(object.value) : undefined,
-    };
-  },
-
-  toJSON(message: TypeStructure_DataclassTypeEntry): unknown {
-    const obj: any = {};
-    if (message.key !== "") {
-      obj.key = message.key;
-    }
-    if (message.value !== undefined) {
-      obj.value = LiteralType.toJSON(message.value);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<TypeStructure_DataclassTypeEntry>, I>>(
     base?: I,
   ): TypeStructure_DataclassTypeEntry {
@@ -1131,18 +778,6 @@ export const TypeAnnotation: MessageFns<TypeAnnotation> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): TypeAnnotation {
-    return { annotations: isObject(object.annotations) ? object.annotations : undefined };
-  },
-
-  toJSON(message: TypeAnnotation): unknown {
-    const obj: any = {};
-    if (message.annotations !== undefined) {
-      obj.annotations = message.annotations;
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<TypeAnnotation>, I>>(base?: I): TypeAnnotation {
@@ -1315,72 +950,6 @@ export const LiteralType: MessageFns<LiteralType> = {
     }
   },
 
-  fromJSON(object: any): LiteralType {
-    return {
-      type: isSet(object.simple)
-        ? { $case: "simple", value: simpleTypeFromJSON(object.simple) }
-        : isSet(object.schema)
-        ? { $case: "schema", value: SchemaType.fromJSON(object.schema) }
-        : isSet(object.collectionType)
-        ? { $case: "collectionType", value: LiteralType.fromJSON(object.collectionType) }
-        : isSet(object.collection_type)
-        ? { $case: "collectionType", value: LiteralType.fromJSON(object.collection_type) }
-        : isSet(object.mapValueType)
-        ? { $case: "mapValueType", value: LiteralType.fromJSON(object.mapValueType) }
-        : isSet(object.map_value_type)
-        ? { $case: "mapValueType", value: LiteralType.fromJSON(object.map_value_type) }
-        : isSet(object.blob)
-        ? { $case: "blob", value: BlobType.fromJSON(object.blob) }
-        : isSet(object.enumType)
-        ? { $case: "enumType", value: EnumType.fromJSON(object.enumType) }
-        : isSet(object.enum_type)
-        ? { $case: "enumType", value: EnumType.fromJSON(object.enum_type) }
-        : isSet(object.structuredDatasetType)
-        ? { $case: "structuredDatasetType", value: StructuredDatasetType.fromJSON(object.structuredDatasetType) }
-        : isSet(object.structured_dataset_type)
-        ? { $case: "structuredDatasetType", value: StructuredDatasetType.fromJSON(object.structured_dataset_type) }
-        : isSet(object.unionType)
-        ? { $case: "unionType", value: UnionType.fromJSON(object.unionType) }
-        : isSet(object.union_type)
-        ? { $case: "unionType", value: UnionType.fromJSON(object.union_type) }
-        : undefined,
-      metadata: isObject(object.metadata) ? object.metadata : undefined,
-      annotation: isSet(object.annotation) ? TypeAnnotation.fromJSON(object.annotation) : undefined,
-      structure: isSet(object.structure) ? TypeStructure.fromJSON(object.structure) : undefined,
-    };
-  },
-
-  toJSON(message: LiteralType): unknown {
-    const obj: any = {};
-    if (message.type?.$case === "simple") {
-      obj.simple = simpleTypeToJSON(message.type.value);
-    } else if (message.type?.$case === "schema") {
-      obj.schema = SchemaType.toJSON(message.type.value);
-    } else if (message.type?.$case === "collectionType") {
-      obj.collectionType = LiteralType.toJSON(message.type.value);
-    } else if (message.type?.$case === "mapValueType") {
-      obj.mapValueType = LiteralType.toJSON(message.type.value);
-    } else if (message.type?.$case === "blob") {
-      obj.blob = BlobType.toJSON(message.type.value);
-    } else if (message.type?.$case === "enumType") {
-      obj.enumType = EnumType.toJSON(message.type.value);
-    } else if (message.type?.$case === "structuredDatasetType") {
-      obj.structuredDatasetType = StructuredDatasetType.toJSON(message.type.value);
-    } else if (message.type?.$case === "unionType") {
-      obj.unionType = UnionType.toJSON(message.type.value);
-    }
-    if (message.metadata !== undefined) {
-      obj.metadata = message.metadata;
-    }
-    if (message.annotation !== undefined) {
-      obj.annotation = TypeAnnotation.toJSON(message.annotation);
-    }
-    if (message.structure !== undefined) {
-      obj.structure = TypeStructure.toJSON(message.structure);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<LiteralType>, I>>(base?: I): LiteralType {
     return LiteralType.fromPartial(base ?? ({} as any));
   },
@@ -1517,36 +1086,6 @@ export const OutputReference: MessageFns<OutputReference> = {
     }
   },
 
-  fromJSON(object: any): OutputReference {
-    return {
-      nodeId: isSet(object.nodeId)
-        ? globalThis.String(object.nodeId)
-        : isSet(object.node_id)
-        ? globalThis.String(object.node_id)
-        : "",
-      var: isSet(object.var) ? globalThis.String(object.var) : "",
-      attrPath: globalThis.Array.isArray(object?.attrPath)
-        ? object.attrPath.map((e: any) => PromiseAttribute.fromJSON(e))
-        : globalThis.Array.isArray(object?.attr_path)
-        ? object.attr_path.map((e: any) => PromiseAttribute.fromJSON(e))
-        : [],
-    };
-  },
-
-  toJSON(message: OutputReference): unknown {
-    const obj: any = {};
-    if (message.nodeId !== "") {
-      obj.nodeId = message.nodeId;
-    }
-    if (message.var !== "") {
-      obj.var = message.var;
-    }
-    if (message.attrPath?.length) {
-      obj.attrPath = message.attrPath.map((e) => PromiseAttribute.toJSON(e));
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<OutputReference>, I>>(base?: I): OutputReference {
     return OutputReference.fromPartial(base ?? ({} as any));
   },
@@ -1615,30 +1154,6 @@ export const PromiseAttribute: MessageFns<PromiseAttribute> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): PromiseAttribute {
-    return {
-      value: isSet(object.stringValue)
-        ? { $case: "stringValue", value: globalThis.String(object.stringValue) }
-        : isSet(object.string_value)
-        ? { $case: "stringValue", value: globalThis.String(object.string_value) }
-        : isSet(object.intValue)
-        ? { $case: "intValue", value: globalThis.Number(object.intValue) }
-        : isSet(object.int_value)
-        ? { $case: "intValue", value: globalThis.Number(object.int_value) }
-        : undefined,
-    };
-  },
-
-  toJSON(message: PromiseAttribute): unknown {
-    const obj: any = {};
-    if (message.value?.$case === "stringValue") {
-      obj.stringValue = message.value.value;
-    } else if (message.value?.$case === "intValue") {
-      obj.intValue = Math.round(message.value.value);
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<PromiseAttribute>, I>>(base?: I): PromiseAttribute {
@@ -1720,28 +1235,6 @@ export const Error: MessageFns<Error> = {
     }
   },
 
-  fromJSON(object: any): Error {
-    return {
-      failedNodeId: isSet(object.failedNodeId)
-        ? globalThis.String(object.failedNodeId)
-        : isSet(object.failed_node_id)
-        ? globalThis.String(object.failed_node_id)
-        : "",
-      message: isSet(object.message) ? globalThis.String(object.message) : "",
-    };
-  },
-
-  toJSON(message: Error): unknown {
-    const obj: any = {};
-    if (message.failedNodeId !== "") {
-      obj.failedNodeId = message.failedNodeId;
-    }
-    if (message.message !== "") {
-      obj.message = message.message;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<Error>, I>>(base?: I): Error {
     return Error.fromPartial(base ?? ({} as any));
   },
@@ -1752,14 +1245,6 @@ export const Error: MessageFns<Error> = {
     return message;
   },
 };
-
-function bytesFromBase64(b64: string): Uint8Array {
-  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
-}
-
-function base64FromBytes(arr: Uint8Array): string {
-  return globalThis.Buffer.from(arr).toString("base64");
-}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | bigint | undefined;
 
@@ -1774,19 +1259,9 @@ type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
 
-function isObject(value: any): boolean {
-  return typeof value === "object" && value !== null;
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 export interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
-  toJSON(message: T): unknown;
   create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
   fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
 }

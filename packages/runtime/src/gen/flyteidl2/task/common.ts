@@ -22,80 +22,11 @@ export enum FixedRateUnit {
   UNRECOGNIZED = -1,
 }
 
-export function fixedRateUnitFromJSON(object: any): FixedRateUnit {
-  switch (object) {
-    case 0:
-    case "FIXED_RATE_UNIT_UNSPECIFIED":
-      return FixedRateUnit.FIXED_RATE_UNIT_UNSPECIFIED;
-    case 1:
-    case "FIXED_RATE_UNIT_MINUTE":
-      return FixedRateUnit.FIXED_RATE_UNIT_MINUTE;
-    case 2:
-    case "FIXED_RATE_UNIT_HOUR":
-      return FixedRateUnit.FIXED_RATE_UNIT_HOUR;
-    case 3:
-    case "FIXED_RATE_UNIT_DAY":
-      return FixedRateUnit.FIXED_RATE_UNIT_DAY;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return FixedRateUnit.UNRECOGNIZED;
-  }
-}
-
-export function fixedRateUnitToJSON(object: FixedRateUnit): string {
-  switch (object) {
-    case FixedRateUnit.FIXED_RATE_UNIT_UNSPECIFIED:
-      return "FIXED_RATE_UNIT_UNSPECIFIED";
-    case FixedRateUnit.FIXED_RATE_UNIT_MINUTE:
-      return "FIXED_RATE_UNIT_MINUTE";
-    case FixedRateUnit.FIXED_RATE_UNIT_HOUR:
-      return "FIXED_RATE_UNIT_HOUR";
-    case FixedRateUnit.FIXED_RATE_UNIT_DAY:
-      return "FIXED_RATE_UNIT_DAY";
-    case FixedRateUnit.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
-}
-
 export enum TriggerAutomationSpecType {
   TYPE_UNSPECIFIED = 0,
   TYPE_NONE = 1,
   TYPE_SCHEDULE = 2,
   UNRECOGNIZED = -1,
-}
-
-export function triggerAutomationSpecTypeFromJSON(object: any): TriggerAutomationSpecType {
-  switch (object) {
-    case 0:
-    case "TYPE_UNSPECIFIED":
-      return TriggerAutomationSpecType.TYPE_UNSPECIFIED;
-    case 1:
-    case "TYPE_NONE":
-      return TriggerAutomationSpecType.TYPE_NONE;
-    case 2:
-    case "TYPE_SCHEDULE":
-      return TriggerAutomationSpecType.TYPE_SCHEDULE;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return TriggerAutomationSpecType.UNRECOGNIZED;
-  }
-}
-
-export function triggerAutomationSpecTypeToJSON(object: TriggerAutomationSpecType): string {
-  switch (object) {
-    case TriggerAutomationSpecType.TYPE_UNSPECIFIED:
-      return "TYPE_UNSPECIFIED";
-    case TriggerAutomationSpecType.TYPE_NONE:
-      return "TYPE_NONE";
-    case TriggerAutomationSpecType.TYPE_SCHEDULE:
-      return "TYPE_SCHEDULE";
-    case TriggerAutomationSpecType.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
 }
 
 export interface NamedParameter {
@@ -202,24 +133,6 @@ export const NamedParameter: MessageFns<NamedParameter> = {
     }
   },
 
-  fromJSON(object: any): NamedParameter {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      parameter: isSet(object.parameter) ? Parameter.fromJSON(object.parameter) : undefined,
-    };
-  },
-
-  toJSON(message: NamedParameter): unknown {
-    const obj: any = {};
-    if (message.name !== "") {
-      obj.name = message.name;
-    }
-    if (message.parameter !== undefined) {
-      obj.parameter = Parameter.toJSON(message.parameter);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<NamedParameter>, I>>(base?: I): NamedParameter {
     return NamedParameter.fromPartial(base ?? ({} as any));
   },
@@ -300,32 +213,6 @@ export const FixedRate: MessageFns<FixedRate> = {
     }
   },
 
-  fromJSON(object: any): FixedRate {
-    return {
-      value: isSet(object.value) ? globalThis.Number(object.value) : 0,
-      unit: isSet(object.unit) ? fixedRateUnitFromJSON(object.unit) : 0,
-      startTime: isSet(object.startTime)
-        ? fromJsonTimestamp(object.startTime)
-        : isSet(object.start_time)
-        ? fromJsonTimestamp(object.start_time)
-        : undefined,
-    };
-  },
-
-  toJSON(message: FixedRate): unknown {
-    const obj: any = {};
-    if (message.value !== 0) {
-      obj.value = Math.round(message.value);
-    }
-    if (message.unit !== 0) {
-      obj.unit = fixedRateUnitToJSON(message.unit);
-    }
-    if (message.startTime !== undefined) {
-      obj.startTime = fromTimestamp(message.startTime).toISOString();
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<FixedRate>, I>>(base?: I): FixedRate {
     return FixedRate.fromPartial(base ?? ({} as any));
   },
@@ -394,24 +281,6 @@ export const Cron: MessageFns<Cron> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Cron {
-    return {
-      expression: isSet(object.expression) ? globalThis.String(object.expression) : "",
-      timezone: isSet(object.timezone) ? globalThis.String(object.timezone) : "",
-    };
-  },
-
-  toJSON(message: Cron): unknown {
-    const obj: any = {};
-    if (message.expression !== "") {
-      obj.expression = message.expression;
-    }
-    if (message.timezone !== "") {
-      obj.timezone = message.timezone;
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<Cron>, I>>(base?: I): Cron {
@@ -505,40 +374,6 @@ export const Schedule: MessageFns<Schedule> = {
     }
   },
 
-  fromJSON(object: any): Schedule {
-    return {
-      expression: isSet(object.rate)
-        ? { $case: "rate", value: FixedRate.fromJSON(object.rate) }
-        : isSet(object.cronExpression)
-        ? { $case: "cronExpression", value: globalThis.String(object.cronExpression) }
-        : isSet(object.cron_expression)
-        ? { $case: "cronExpression", value: globalThis.String(object.cron_expression) }
-        : isSet(object.cron)
-        ? { $case: "cron", value: Cron.fromJSON(object.cron) }
-        : undefined,
-      kickoffTimeInputArg: isSet(object.kickoffTimeInputArg)
-        ? globalThis.String(object.kickoffTimeInputArg)
-        : isSet(object.kickoff_time_input_arg)
-        ? globalThis.String(object.kickoff_time_input_arg)
-        : "",
-    };
-  },
-
-  toJSON(message: Schedule): unknown {
-    const obj: any = {};
-    if (message.expression?.$case === "rate") {
-      obj.rate = FixedRate.toJSON(message.expression.value);
-    } else if (message.expression?.$case === "cronExpression") {
-      obj.cronExpression = message.expression.value;
-    } else if (message.expression?.$case === "cron") {
-      obj.cron = Cron.toJSON(message.expression.value);
-    }
-    if (message.kickoffTimeInputArg !== "") {
-      obj.kickoffTimeInputArg = message.kickoffTimeInputArg;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<Schedule>, I>>(base?: I): Schedule {
     return Schedule.fromPartial(base ?? ({} as any));
   },
@@ -627,24 +462,6 @@ export const TriggerAutomationSpec: MessageFns<TriggerAutomationSpec> = {
     }
   },
 
-  fromJSON(object: any): TriggerAutomationSpec {
-    return {
-      type: isSet(object.type) ? triggerAutomationSpecTypeFromJSON(object.type) : 0,
-      automation: isSet(object.schedule) ? { $case: "schedule", value: Schedule.fromJSON(object.schedule) } : undefined,
-    };
-  },
-
-  toJSON(message: TriggerAutomationSpec): unknown {
-    const obj: any = {};
-    if (message.type !== 0) {
-      obj.type = triggerAutomationSpecTypeToJSON(message.type);
-    }
-    if (message.automation?.$case === "schedule") {
-      obj.schedule = Schedule.toJSON(message.automation.value);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<TriggerAutomationSpec>, I>>(base?: I): TriggerAutomationSpec {
     return TriggerAutomationSpec.fromPartial(base ?? ({} as any));
   },
@@ -719,24 +536,6 @@ export const NamedLiteral: MessageFns<NamedLiteral> = {
     }
   },
 
-  fromJSON(object: any): NamedLiteral {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      value: isSet(object.value) ? Literal.fromJSON(object.value) : undefined,
-    };
-  },
-
-  toJSON(message: NamedLiteral): unknown {
-    const obj: any = {};
-    if (message.name !== "") {
-      obj.name = message.name;
-    }
-    if (message.value !== undefined) {
-      obj.value = Literal.toJSON(message.value);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<NamedLiteral>, I>>(base?: I): NamedLiteral {
     return NamedLiteral.fromPartial(base ?? ({} as any));
   },
@@ -806,32 +605,6 @@ export const OutputReferences: MessageFns<OutputReferences> = {
     }
   },
 
-  fromJSON(object: any): OutputReferences {
-    return {
-      outputUri: isSet(object.outputUri)
-        ? globalThis.String(object.outputUri)
-        : isSet(object.output_uri)
-        ? globalThis.String(object.output_uri)
-        : "",
-      reportUri: isSet(object.reportUri)
-        ? globalThis.String(object.reportUri)
-        : isSet(object.report_uri)
-        ? globalThis.String(object.report_uri)
-        : "",
-    };
-  },
-
-  toJSON(message: OutputReferences): unknown {
-    const obj: any = {};
-    if (message.outputUri !== "") {
-      obj.outputUri = message.outputUri;
-    }
-    if (message.reportUri !== "") {
-      obj.reportUri = message.reportUri;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<OutputReferences>, I>>(base?: I): OutputReferences {
     return OutputReferences.fromPartial(base ?? ({} as any));
   },
@@ -899,28 +672,6 @@ export const Inputs: MessageFns<Inputs> = {
     }
   },
 
-  fromJSON(object: any): Inputs {
-    return {
-      literals: globalThis.Array.isArray(object?.literals)
-        ? object.literals.map((e: any) => NamedLiteral.fromJSON(e))
-        : [],
-      context: globalThis.Array.isArray(object?.context)
-        ? object.context.map((e: any) => KeyValuePair.fromJSON(e))
-        : [],
-    };
-  },
-
-  toJSON(message: Inputs): unknown {
-    const obj: any = {};
-    if (message.literals?.length) {
-      obj.literals = message.literals.map((e) => NamedLiteral.toJSON(e));
-    }
-    if (message.context?.length) {
-      obj.context = message.context.map((e) => KeyValuePair.toJSON(e));
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<Inputs>, I>>(base?: I): Inputs {
     return Inputs.fromPartial(base ?? ({} as any));
   },
@@ -977,22 +728,6 @@ export const Outputs: MessageFns<Outputs> = {
     }
   },
 
-  fromJSON(object: any): Outputs {
-    return {
-      literals: globalThis.Array.isArray(object?.literals)
-        ? object.literals.map((e: any) => NamedLiteral.fromJSON(e))
-        : [],
-    };
-  },
-
-  toJSON(message: Outputs): unknown {
-    const obj: any = {};
-    if (message.literals?.length) {
-      obj.literals = message.literals.map((e) => NamedLiteral.toJSON(e));
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<Outputs>, I>>(base?: I): Outputs {
     return Outputs.fromPartial(base ?? ({} as any));
   },
@@ -1016,48 +751,9 @@ type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
 
-function toTimestamp(date: Date): Timestamp {
-  const seconds = BigInt(Math.trunc(date.getTime() / 1_000));
-  const nanos = (date.getTime() % 1_000) * 1_000_000;
-  return { seconds, nanos };
-}
-
-function fromTimestamp(t: Timestamp): Date {
-  let millis = (globalThis.Number(t.seconds.toString()) || 0) * 1_000;
-  millis += (t.nanos || 0) / 1_000_000;
-  return new globalThis.Date(millis);
-}
-
-const timestampFractionRegex = /:\d{2}\.\d+/;
-
-function fromJsonTimestamp(o: any): Timestamp {
-  if (o instanceof globalThis.Date) {
-    return toTimestamp(o);
-  } else if (typeof o === "string") {
-    // Date only keeps milliseconds, and parses longer fractions in an engine-specific way,
-    // so parse the fractional seconds ourselves and give Date only the whole seconds
-    const fraction = timestampFractionRegex.exec(o);
-    if (fraction === null) {
-      return toTimestamp(new globalThis.Date(o));
-    }
-    const fractionNanos = Number(fraction[0].slice(4, 13).padEnd(9, "0"));
-    const wholeSeconds = new globalThis.Date(o.replace(fraction[0], fraction[0].slice(0, 3)));
-    const timestamp = toTimestamp(new globalThis.Date(wholeSeconds.getTime() + Math.trunc(fractionNanos / 1_000_000)));
-    return { ...timestamp, nanos: (timestamp.nanos ?? 0) + (fractionNanos % 1_000_000) };
-  } else {
-    return Timestamp.fromJSON(o);
-  }
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 export interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
-  toJSON(message: T): unknown;
   create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
   fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
 }

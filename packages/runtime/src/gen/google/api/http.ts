@@ -92,28 +92,6 @@ export const Http: MessageFns<Http> = {
     }
   },
 
-  fromJSON(object: any): Http {
-    return {
-      rules: globalThis.Array.isArray(object?.rules) ? object.rules.map((e: any) => HttpRule.fromJSON(e)) : [],
-      fullyDecodeReservedExpansion: isSet(object.fullyDecodeReservedExpansion)
-        ? globalThis.Boolean(object.fullyDecodeReservedExpansion)
-        : isSet(object.fully_decode_reserved_expansion)
-        ? globalThis.Boolean(object.fully_decode_reserved_expansion)
-        : false,
-    };
-  },
-
-  toJSON(message: Http): unknown {
-    const obj: any = {};
-    if (message.rules?.length) {
-      obj.rules = message.rules.map((e) => HttpRule.toJSON(e));
-    }
-    if (message.fullyDecodeReservedExpansion !== false) {
-      obj.fullyDecodeReservedExpansion = message.fullyDecodeReservedExpansion;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<Http>, I>>(base?: I): Http {
     return Http.fromPartial(base ?? ({} as any));
   },
@@ -271,66 +249,6 @@ export const HttpRule: MessageFns<HttpRule> = {
     }
   },
 
-  fromJSON(object: any): HttpRule {
-    return {
-      selector: isSet(object.selector) ? globalThis.String(object.selector) : "",
-      pattern: isSet(object.get)
-        ? { $case: "get", value: globalThis.String(object.get) }
-        : isSet(object.put)
-        ? { $case: "put", value: globalThis.String(object.put) }
-        : isSet(object.post)
-        ? { $case: "post", value: globalThis.String(object.post) }
-        : isSet(object.delete)
-        ? { $case: "delete", value: globalThis.String(object.delete) }
-        : isSet(object.patch)
-        ? { $case: "patch", value: globalThis.String(object.patch) }
-        : isSet(object.custom)
-        ? { $case: "custom", value: CustomHttpPattern.fromJSON(object.custom) }
-        : undefined,
-      body: isSet(object.body) ? globalThis.String(object.body) : "",
-      responseBody: isSet(object.responseBody)
-        ? globalThis.String(object.responseBody)
-        : isSet(object.response_body)
-        ? globalThis.String(object.response_body)
-        : "",
-      additionalBindings: globalThis.Array.isArray(object?.additionalBindings)
-        ? object.additionalBindings.map((e: any) => HttpRule.fromJSON(e))
-        : globalThis.Array.isArray(object?.additional_bindings)
-        ? object.additional_bindings.map((e: any) => HttpRule.fromJSON(e))
-        : [],
-    };
-  },
-
-  toJSON(message: HttpRule): unknown {
-    const obj: any = {};
-    if (message.selector !== "") {
-      obj.selector = message.selector;
-    }
-    if (message.pattern?.$case === "get") {
-      obj.get = message.pattern.value;
-    } else if (message.pattern?.$case === "put") {
-      obj.put = message.pattern.value;
-    } else if (message.pattern?.$case === "post") {
-      obj.post = message.pattern.value;
-    } else if (message.pattern?.$case === "delete") {
-      obj.delete = message.pattern.value;
-    } else if (message.pattern?.$case === "patch") {
-      obj.patch = message.pattern.value;
-    } else if (message.pattern?.$case === "custom") {
-      obj.custom = CustomHttpPattern.toJSON(message.pattern.value);
-    }
-    if (message.body !== "") {
-      obj.body = message.body;
-    }
-    if (message.responseBody !== "") {
-      obj.responseBody = message.responseBody;
-    }
-    if (message.additionalBindings?.length) {
-      obj.additionalBindings = message.additionalBindings.map((e) => HttpRule.toJSON(e));
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<HttpRule>, I>>(base?: I): HttpRule {
     return HttpRule.fromPartial(base ?? ({} as any));
   },
@@ -438,24 +356,6 @@ export const CustomHttpPattern: MessageFns<CustomHttpPattern> = {
     }
   },
 
-  fromJSON(object: any): CustomHttpPattern {
-    return {
-      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
-      path: isSet(object.path) ? globalThis.String(object.path) : "",
-    };
-  },
-
-  toJSON(message: CustomHttpPattern): unknown {
-    const obj: any = {};
-    if (message.kind !== "") {
-      obj.kind = message.kind;
-    }
-    if (message.path !== "") {
-      obj.path = message.path;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<CustomHttpPattern>, I>>(base?: I): CustomHttpPattern {
     return CustomHttpPattern.fromPartial(base ?? ({} as any));
   },
@@ -480,15 +380,9 @@ type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 export interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
-  toJSON(message: T): unknown;
   create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
   fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
 }

@@ -7,7 +7,7 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Timestamp } from "../../../google/protobuf/timestamp";
-import { Sort_Direction, sort_DirectionFromJSON, sort_DirectionToJSON } from "../../common/list";
+import { Sort_Direction } from "../../common/list";
 
 export const protobufPackage = "flyteidl2.logs.dataplane";
 
@@ -20,75 +20,11 @@ export enum LogLineOriginator {
   UNRECOGNIZED = -1,
 }
 
-export function logLineOriginatorFromJSON(object: any): LogLineOriginator {
-  switch (object) {
-    case 0:
-    case "UNKNOWN":
-      return LogLineOriginator.UNKNOWN;
-    case 1:
-    case "USER":
-      return LogLineOriginator.USER;
-    case 2:
-    case "SYSTEM":
-      return LogLineOriginator.SYSTEM;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return LogLineOriginator.UNRECOGNIZED;
-  }
-}
-
-export function logLineOriginatorToJSON(object: LogLineOriginator): string {
-  switch (object) {
-    case LogLineOriginator.UNKNOWN:
-      return "UNKNOWN";
-    case LogLineOriginator.USER:
-      return "USER";
-    case LogLineOriginator.SYSTEM:
-      return "SYSTEM";
-    case LogLineOriginator.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
-}
-
 export enum LogsSource {
   LIVE_OR_PERSISTED = 0,
   LIVE_ONLY = 1,
   PERSISTED_ONLY = 2,
   UNRECOGNIZED = -1,
-}
-
-export function logsSourceFromJSON(object: any): LogsSource {
-  switch (object) {
-    case 0:
-    case "LIVE_OR_PERSISTED":
-      return LogsSource.LIVE_OR_PERSISTED;
-    case 1:
-    case "LIVE_ONLY":
-      return LogsSource.LIVE_ONLY;
-    case 2:
-    case "PERSISTED_ONLY":
-      return LogsSource.PERSISTED_ONLY;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return LogsSource.UNRECOGNIZED;
-  }
-}
-
-export function logsSourceToJSON(object: LogsSource): string {
-  switch (object) {
-    case LogsSource.LIVE_OR_PERSISTED:
-      return "LIVE_OR_PERSISTED";
-    case LogsSource.LIVE_ONLY:
-      return "LIVE_ONLY";
-    case LogsSource.PERSISTED_ONLY:
-      return "PERSISTED_ONLY";
-    case LogsSource.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
 }
 
 export interface PodResource {
@@ -222,28 +158,6 @@ export const PodResource: MessageFns<PodResource> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): PodResource {
-    return {
-      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      container: isSet(object.container) ? globalThis.String(object.container) : "",
-    };
-  },
-
-  toJSON(message: PodResource): unknown {
-    const obj: any = {};
-    if (message.namespace !== "") {
-      obj.namespace = message.namespace;
-    }
-    if (message.name !== "") {
-      obj.name = message.name;
-    }
-    if (message.container !== "") {
-      obj.container = message.container;
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<PodResource>, I>>(base?: I): PodResource {
@@ -407,112 +321,6 @@ export const LoggingContext: MessageFns<LoggingContext> = {
     }
   },
 
-  fromJSON(object: any): LoggingContext {
-    return {
-      clusterName: isSet(object.clusterName)
-        ? globalThis.String(object.clusterName)
-        : isSet(object.cluster_name)
-        ? globalThis.String(object.cluster_name)
-        : "",
-      kubernetesNamespace: isSet(object.kubernetesNamespace)
-        ? globalThis.String(object.kubernetesNamespace)
-        : isSet(object.kubernetes_namespace)
-        ? globalThis.String(object.kubernetes_namespace)
-        : "",
-      kubernetesPodName: isSet(object.kubernetesPodName)
-        ? globalThis.String(object.kubernetesPodName)
-        : isSet(object.kubernetes_pod_name)
-        ? globalThis.String(object.kubernetes_pod_name)
-        : "",
-      kubernetesContainerName: isSet(object.kubernetesContainerName)
-        ? globalThis.String(object.kubernetesContainerName)
-        : isSet(object.kubernetes_container_name)
-        ? globalThis.String(object.kubernetes_container_name)
-        : "",
-      executionAttemptStartTime: isSet(object.executionAttemptStartTime)
-        ? fromJsonTimestamp(object.executionAttemptStartTime)
-        : isSet(object.execution_attempt_start_time)
-        ? fromJsonTimestamp(object.execution_attempt_start_time)
-        : undefined,
-      executionAttemptEndTime: isSet(object.executionAttemptEndTime)
-        ? fromJsonTimestamp(object.executionAttemptEndTime)
-        : isSet(object.execution_attempt_end_time)
-        ? fromJsonTimestamp(object.execution_attempt_end_time)
-        : undefined,
-      kubernetesPodLabels: isObject(object.kubernetesPodLabels)
-        ? (globalThis.Object.entries(object.kubernetesPodLabels) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : isObject(object.kubernetes_pod_labels)
-        ? (globalThis.Object.entries(object.kubernetes_pod_labels) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-      order: isSet(object.order) ? sort_DirectionFromJSON(object.order) : 0,
-      numberOfBatches: isSet(object.numberOfBatches)
-        ? BigInt(object.numberOfBatches)
-        : isSet(object.number_of_batches)
-        ? BigInt(object.number_of_batches)
-        : 0n,
-    };
-  },
-
-  toJSON(message: LoggingContext): unknown {
-    const obj: any = {};
-    if (message.clusterName !== "") {
-      obj.clusterName = message.clusterName;
-    }
-    if (message.kubernetesNamespace !== "") {
-      obj.kubernetesNamespace = message.kubernetesNamespace;
-    }
-    if (message.kubernetesPodName !== "") {
-      obj.kubernetesPodName = message.kubernetesPodName;
-    }
-    if (message.kubernetesContainerName !== "") {
-      obj.kubernetesContainerName = message.kubernetesContainerName;
-    }
-    if (message.executionAttemptStartTime !== undefined) {
-      obj.executionAttemptStartTime = fromTimestamp(message.executionAttemptStartTime).toISOString();
-    }
-    if (message.executionAttemptEndTime !== undefined) {
-      obj.executionAttemptEndTime = fromTimestamp(message.executionAttemptEndTime).toISOString();
-    }
-    if (message.kubernetesPodLabels) {
-      const entries = globalThis.Object.entries(message.kubernetesPodLabels) as [string, string][];
-      if (entries.length > 0) {
-        obj.kubernetesPodLabels = {};
-        entries.forEach(([k, v]) => {
-          obj.kubernetesPodLabels[k] = v;
-        });
-      }
-    }
-    if (message.order !== 0) {
-      obj.order = sort_DirectionToJSON(message.order);
-    }
-    if (message.numberOfBatches !== 0n) {
-      obj.numberOfBatches = message.numberOfBatches.toString();
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<LoggingContext>, I>>(base?: I): LoggingContext {
     return LoggingContext.fromPartial(base ?? ({} as any));
   },
@@ -599,24 +407,6 @@ export const LoggingContext_KubernetesPodLabelsEntry: MessageFns<LoggingContext_
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): LoggingContext_KubernetesPodLabelsEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? globalThis.String(object.value) : "",
-    };
-  },
-
-  toJSON(message: LoggingContext_KubernetesPodLabelsEntry): unknown {
-    const obj: any = {};
-    if (message.key !== "") {
-      obj.key = message.key;
-    }
-    if (message.value !== "") {
-      obj.value = message.value;
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<LoggingContext_KubernetesPodLabelsEntry>, I>>(
@@ -710,48 +500,6 @@ export const ContainerIdentifier: MessageFns<ContainerIdentifier> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ContainerIdentifier {
-    return {
-      clusterName: isSet(object.clusterName)
-        ? globalThis.String(object.clusterName)
-        : isSet(object.cluster_name)
-        ? globalThis.String(object.cluster_name)
-        : "",
-      kubernetesNamespace: isSet(object.kubernetesNamespace)
-        ? globalThis.String(object.kubernetesNamespace)
-        : isSet(object.kubernetes_namespace)
-        ? globalThis.String(object.kubernetes_namespace)
-        : "",
-      kubernetesPodName: isSet(object.kubernetesPodName)
-        ? globalThis.String(object.kubernetesPodName)
-        : isSet(object.kubernetes_pod_name)
-        ? globalThis.String(object.kubernetes_pod_name)
-        : "",
-      kubernetesContainerName: isSet(object.kubernetesContainerName)
-        ? globalThis.String(object.kubernetesContainerName)
-        : isSet(object.kubernetes_container_name)
-        ? globalThis.String(object.kubernetes_container_name)
-        : "",
-    };
-  },
-
-  toJSON(message: ContainerIdentifier): unknown {
-    const obj: any = {};
-    if (message.clusterName !== "") {
-      obj.clusterName = message.clusterName;
-    }
-    if (message.kubernetesNamespace !== "") {
-      obj.kubernetesNamespace = message.kubernetesNamespace;
-    }
-    if (message.kubernetesPodName !== "") {
-      obj.kubernetesPodName = message.kubernetesPodName;
-    }
-    if (message.kubernetesContainerName !== "") {
-      obj.kubernetesContainerName = message.kubernetesContainerName;
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<ContainerIdentifier>, I>>(base?: I): ContainerIdentifier {
@@ -874,64 +622,6 @@ export const ContainerSelector: MessageFns<ContainerSelector> = {
     }
   },
 
-  fromJSON(object: any): ContainerSelector {
-    return {
-      clusterName: isSet(object.clusterName)
-        ? globalThis.String(object.clusterName)
-        : isSet(object.cluster_name)
-        ? globalThis.String(object.cluster_name)
-        : "",
-      kubernetesNamespace: isSet(object.kubernetesNamespace)
-        ? globalThis.String(object.kubernetesNamespace)
-        : isSet(object.kubernetes_namespace)
-        ? globalThis.String(object.kubernetes_namespace)
-        : "",
-      kubernetesPodNamePrefix: isSet(object.kubernetesPodNamePrefix)
-        ? globalThis.String(object.kubernetesPodNamePrefix)
-        : isSet(object.kubernetes_pod_name_prefix)
-        ? globalThis.String(object.kubernetes_pod_name_prefix)
-        : "",
-      kubernetesContainerName: isSet(object.kubernetesContainerName)
-        ? globalThis.String(object.kubernetesContainerName)
-        : isSet(object.kubernetes_container_name)
-        ? globalThis.String(object.kubernetes_container_name)
-        : "",
-      kubernetesPodLabelSelector: isSet(object.kubernetesPodLabelSelector)
-        ? globalThis.String(object.kubernetesPodLabelSelector)
-        : isSet(object.kubernetes_pod_label_selector)
-        ? globalThis.String(object.kubernetes_pod_label_selector)
-        : "",
-      nodeName: isSet(object.nodeName)
-        ? globalThis.String(object.nodeName)
-        : isSet(object.node_name)
-        ? globalThis.String(object.node_name)
-        : "",
-    };
-  },
-
-  toJSON(message: ContainerSelector): unknown {
-    const obj: any = {};
-    if (message.clusterName !== "") {
-      obj.clusterName = message.clusterName;
-    }
-    if (message.kubernetesNamespace !== "") {
-      obj.kubernetesNamespace = message.kubernetesNamespace;
-    }
-    if (message.kubernetesPodNamePrefix !== "") {
-      obj.kubernetesPodNamePrefix = message.kubernetesPodNamePrefix;
-    }
-    if (message.kubernetesContainerName !== "") {
-      obj.kubernetesContainerName = message.kubernetesContainerName;
-    }
-    if (message.kubernetesPodLabelSelector !== "") {
-      obj.kubernetesPodLabelSelector = message.kubernetesPodLabelSelector;
-    }
-    if (message.nodeName !== "") {
-      obj.nodeName = message.nodeName;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<ContainerSelector>, I>>(base?: I): ContainerSelector {
     return ContainerSelector.fromPartial(base ?? ({} as any));
   },
@@ -1001,32 +691,6 @@ export const LiveLogsOptions: MessageFns<LiveLogsOptions> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): LiveLogsOptions {
-    return {
-      logPodStatus: isSet(object.logPodStatus)
-        ? globalThis.Boolean(object.logPodStatus)
-        : isSet(object.log_pod_status)
-        ? globalThis.Boolean(object.log_pod_status)
-        : false,
-      logTimestamps: isSet(object.logTimestamps)
-        ? globalThis.Boolean(object.logTimestamps)
-        : isSet(object.log_timestamps)
-        ? globalThis.Boolean(object.log_timestamps)
-        : false,
-    };
-  },
-
-  toJSON(message: LiveLogsOptions): unknown {
-    const obj: any = {};
-    if (message.logPodStatus !== false) {
-      obj.logPodStatus = message.logPodStatus;
-    }
-    if (message.logTimestamps !== false) {
-      obj.logTimestamps = message.logTimestamps;
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<LiveLogsOptions>, I>>(base?: I): LiveLogsOptions {
@@ -1105,28 +769,6 @@ export const LogLine: MessageFns<LogLine> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): LogLine {
-    return {
-      timestamp: isSet(object.timestamp) ? fromJsonTimestamp(object.timestamp) : undefined,
-      message: isSet(object.message) ? globalThis.String(object.message) : "",
-      originator: isSet(object.originator) ? logLineOriginatorFromJSON(object.originator) : 0,
-    };
-  },
-
-  toJSON(message: LogLine): unknown {
-    const obj: any = {};
-    if (message.timestamp !== undefined) {
-      obj.timestamp = fromTimestamp(message.timestamp).toISOString();
-    }
-    if (message.message !== "") {
-      obj.message = message.message;
-    }
-    if (message.originator !== 0) {
-      obj.originator = logLineOriginatorToJSON(message.originator);
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<LogLine>, I>>(base?: I): LogLine {
@@ -1221,40 +863,6 @@ export const LogLines: MessageFns<LogLines> = {
     }
   },
 
-  fromJSON(object: any): LogLines {
-    return {
-      lines: globalThis.Array.isArray(object?.lines) ? object.lines.map((e: any) => globalThis.String(e)) : [],
-      containerIndex: isSet(object.containerIndex)
-        ? globalThis.Number(object.containerIndex)
-        : isSet(object.container_index)
-        ? globalThis.Number(object.container_index)
-        : 0,
-      container: isSet(object.container) ? ContainerIdentifier.fromJSON(object.container) : undefined,
-      structuredLines: globalThis.Array.isArray(object?.structuredLines)
-        ? object.structuredLines.map((e: any) => LogLine.fromJSON(e))
-        : globalThis.Array.isArray(object?.structured_lines)
-        ? object.structured_lines.map((e: any) => LogLine.fromJSON(e))
-        : [],
-    };
-  },
-
-  toJSON(message: LogLines): unknown {
-    const obj: any = {};
-    if (message.lines?.length) {
-      obj.lines = message.lines;
-    }
-    if (message.containerIndex !== 0) {
-      obj.containerIndex = Math.round(message.containerIndex);
-    }
-    if (message.container !== undefined) {
-      obj.container = ContainerIdentifier.toJSON(message.container);
-    }
-    if (message.structuredLines?.length) {
-      obj.structuredLines = message.structuredLines.map((e) => LogLine.toJSON(e));
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<LogLines>, I>>(base?: I): LogLines {
     return LogLines.fromPartial(base ?? ({} as any));
   },
@@ -1315,22 +923,6 @@ export const LogContainersList: MessageFns<LogContainersList> = {
     }
   },
 
-  fromJSON(object: any): LogContainersList {
-    return {
-      containers: globalThis.Array.isArray(object?.containers)
-        ? object.containers.map((e: any) => ContainerIdentifier.fromJSON(e))
-        : [],
-    };
-  },
-
-  toJSON(message: LogContainersList): unknown {
-    const obj: any = {};
-    if (message.containers?.length) {
-      obj.containers = message.containers.map((e) => ContainerIdentifier.toJSON(e));
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<LogContainersList>, I>>(base?: I): LogContainersList {
     return LogContainersList.fromPartial(base ?? ({} as any));
   },
@@ -1386,18 +978,6 @@ export const LogLinesBatch: MessageFns<LogLinesBatch> = {
     }
   },
 
-  fromJSON(object: any): LogLinesBatch {
-    return { logs: globalThis.Array.isArray(object?.logs) ? object.logs.map((e: any) => LogLines.fromJSON(e)) : [] };
-  },
-
-  toJSON(message: LogLinesBatch): unknown {
-    const obj: any = {};
-    if (message.logs?.length) {
-      obj.logs = message.logs.map((e) => LogLines.toJSON(e));
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<LogLinesBatch>, I>>(base?: I): LogLinesBatch {
     return LogLinesBatch.fromPartial(base ?? ({} as any));
   },
@@ -1421,52 +1001,9 @@ type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
 
-function toTimestamp(date: Date): Timestamp {
-  const seconds = BigInt(Math.trunc(date.getTime() / 1_000));
-  const nanos = (date.getTime() % 1_000) * 1_000_000;
-  return { seconds, nanos };
-}
-
-function fromTimestamp(t: Timestamp): Date {
-  let millis = (globalThis.Number(t.seconds.toString()) || 0) * 1_000;
-  millis += (t.nanos || 0) / 1_000_000;
-  return new globalThis.Date(millis);
-}
-
-const timestampFractionRegex = /:\d{2}\.\d+/;
-
-function fromJsonTimestamp(o: any): Timestamp {
-  if (o instanceof globalThis.Date) {
-    return toTimestamp(o);
-  } else if (typeof o === "string") {
-    // Date only keeps milliseconds, and parses longer fractions in an engine-specific way,
-    // so parse the fractional seconds ourselves and give Date only the whole seconds
-    const fraction = timestampFractionRegex.exec(o);
-    if (fraction === null) {
-      return toTimestamp(new globalThis.Date(o));
-    }
-    const fractionNanos = Number(fraction[0].slice(4, 13).padEnd(9, "0"));
-    const wholeSeconds = new globalThis.Date(o.replace(fraction[0], fraction[0].slice(0, 3)));
-    const timestamp = toTimestamp(new globalThis.Date(wholeSeconds.getTime() + Math.trunc(fractionNanos / 1_000_000)));
-    return { ...timestamp, nanos: (timestamp.nanos ?? 0) + (fractionNanos % 1_000_000) };
-  } else {
-    return Timestamp.fromJSON(o);
-  }
-}
-
-function isObject(value: any): boolean {
-  return typeof value === "object" && value !== null;
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 export interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
-  toJSON(message: T): unknown;
   create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
   fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
 }

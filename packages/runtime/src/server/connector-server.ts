@@ -1,27 +1,20 @@
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import {
-  Server,
-  ServerCredentials,
-  type ChannelOptions,
-  type ServiceDefinition,
-  type UntypedServiceImplementation,
-} from "@grpc/grpc-js";
-import { HealthImplementation, type ServingStatus } from "grpc-health-check";
-import { ReflectionService } from "@grpc/reflection";
-import { loadFileDescriptorSetFromBuffer } from "@grpc/proto-loader";
+import { Server, ServerCredentials, type ChannelOptions } from "@grpc/grpc-js";
 import type { DestinationStream, LevelWithSilent, Logger } from "pino";
-import { AsyncConnectorServiceService, ConnectorMetadataServiceService } from "../gen/flyteidl2/connector/service";
-import { FILE_DESCRIPTOR_SET } from "../gen/descriptor-set";
+import { Health, HealthService, type ServingStatus } from "../grpc/health";
+import { addLazyReflection } from "../grpc/reflection";
+import { GrpcConnectorService } from "../grpc/service";
+import { createLogger } from "../logging";
+import { ConnectorMetrics } from "../metrics";
+import { CallPipeline } from "../pipeline/call-pipeline";
+import type { CallScope } from "../pipeline/call-scope";
 import { ConnectorRegistry, defaultRegistry } from "../registry";
 import { ActiveSecrets, type SecretSourceOptions } from "../secrets";
-import { CallSignal, tolerantService } from "./call";
-import { createLogger } from "./logging";
-import { ConnectorMetrics } from "./metrics";
-import { ConnectorServiceHandlers } from "./service";
 
 export const ASYNC_CONNECTOR_SERVICE = "flyteidl2.connector.AsyncConnectorService";
 export const CONNECTOR_METADATA_SERVICE = "flyteidl2.connector.ConnectorMetadataService";
+const HEALTH_SERVICES = ["", ASYNC_CONNECTOR_SERVICE, CONNECTOR_METADATA_SERVICE];
 
 export interface ConnectorServerOptions {
   /** The connectors to serve. Default: `defaultRegistry`. */
@@ -29,13 +22,16 @@ export interface ConnectorServerOptions {
   /** Log level of the server's pino logger. Default `LOG_LEVEL` or `info`. */
   logLevel?: LevelWithSilent;
   /**
-   * Where JSON log lines go; default stdout. Every line passes through a filter that removes the values
-   * of secrets in use, which is why the server makes its own logger rather than taking one.
+   * Where log lines go; default stdout (JSON, or readable lines when stdout is a terminal). Every line
+   * passes through a filter that removes the values of secrets in use, which is why the server makes its
+   * own logger rather than taking one.
    */
   logDestination?: DestinationStream;
+  /** Readable log lines instead of JSON. Default: when logging to a terminal. */
+  prettyLogs?: boolean;
   /** Largest request or response, in bytes. Default 64 MiB (inputs can be large). */
   maxMessageBytes?: number;
-  /** Where secrets come from besides the task's connection. */
+  /** Where secrets come from besides the task's connection. Default `FLYTE_SECRET_<NAME>`, then `/etc/secrets/<name>`. */
   secrets?: SecretSourceOptions;
   /** Serve gRPC reflection. Default true. */
   reflection?: boolean;
@@ -52,29 +48,28 @@ export interface ListenOptions {
   port?: number;
   /** Port of the HTTP server with `/metrics`, `/healthz`, `/readyz`; undefined for none, 0 for a free one. */
   metricsPort?: number;
+  /** Default: `host`. */
   metricsHost?: string;
 }
 
 const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
-/** After the last call in flight is answered, how long shutdown waits before closing what is left. */
+/** After the last call in flight is answered, how long shutdown waits before closing what is left (ms). */
 const FLUSH_MS = 250;
-
-/** A service definition's name, from its first method's path ("/pkg.Service/Method"). */
-function serviceKey(service: ServiceDefinition): string {
-  const first = Object.values(service)[0] as { path: string };
-  return first.path.split("/")[1];
-}
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**
- * The connector gRPC server: AsyncConnectorService, ConnectorMetadataService, grpc.health.v1 (one status
- * per service and the empty name) and reflection, plus an HTTP server for Prometheus and probes.
+ * The connector gRPC server: AsyncConnectorService and ConnectorMetadataService (the gRPC adapter over
+ * the call pipeline), grpc.health.v1 (one status per service and the empty name), reflection, and an
+ * HTTP server for Prometheus and probes.
  *
  * @example
  * ```ts
+ * import { ConnectorRegistry } from "@flyte-connectors/runtime";
+ * import { ConnectorServer } from "@flyte-connectors/runtime/server";
+ *
  * const server = new ConnectorServer({ registry: new ConnectorRegistry([new MyConnector()]) });
  * const { port } = await server.listen({ port: 8000, metricsPort: 9090 });
  * process.on("SIGTERM", () => server.shutdown({ graceMs: 30_000 }));
@@ -84,10 +79,9 @@ export class ConnectorServer {
   readonly registry: ConnectorRegistry;
   readonly logger: Logger;
   readonly metrics: ConnectorMetrics;
-  readonly health: HealthImplementation;
+  readonly health: Health;
   readonly #grpc: Server;
-  readonly #activeSecrets: ActiveSecrets;
-  readonly #inFlight = new Set<CallSignal>();
+  readonly #inFlight = new Set<CallScope>();
   #http: HttpServer | undefined;
   #serving = false;
   #shuttingDown: Promise<void> | undefined;
@@ -95,11 +89,12 @@ export class ConnectorServer {
 
   constructor(options: ConnectorServerOptions = {}) {
     this.registry = options.registry ?? defaultRegistry;
-    this.#activeSecrets = new ActiveSecrets();
+    const activeSecrets = new ActiveSecrets();
     this.logger = createLogger({
       level: options.logLevel,
       destination: options.logDestination,
-      secrets: this.#activeSecrets,
+      pretty: options.prettyLogs,
+      secrets: activeSecrets,
     });
     this.metrics = new ConnectorMetrics({ processMetrics: options.processMetrics });
     const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
@@ -114,58 +109,24 @@ export class ConnectorServer {
       ...options.channelOptions,
     });
 
-    const handlers = new ConnectorServiceHandlers({
+    const pipeline = new CallPipeline({
       registry: this.registry,
       logger: this.logger,
       metrics: this.metrics,
-      activeSecrets: this.#activeSecrets,
-      secretSources: options.secrets ?? {},
-      inFlight: { add: (signal) => this.#enter(signal) },
+      secretSources: options.secrets,
+      activeSecrets,
     });
-    this.#grpc.addService(tolerantService(AsyncConnectorServiceService), handlers.asyncConnectorService());
-    this.#grpc.addService(tolerantService(ConnectorMetadataServiceService), handlers.connectorMetadataService());
+    const service = new GrpcConnectorService(pipeline, { enter: (scope) => this.#enter(scope) });
+    const definitions = GrpcConnectorService.definitions();
+    this.#grpc.addService(definitions.asyncConnector, service.asyncConnectorService());
+    this.#grpc.addService(definitions.metadata, service.connectorMetadataService());
 
-    const notServing: Record<string, ServingStatus> = {
-      "": "NOT_SERVING",
-      [ASYNC_CONNECTOR_SERVICE]: "NOT_SERVING",
-      [CONNECTOR_METADATA_SERVICE]: "NOT_SERVING",
-    };
-    this.health = new HealthImplementation(notServing);
-    this.health.addToServer(this.#grpc);
-
-    if (options.reflection ?? true) this.#addLazyReflection();
-  }
-
-  /**
-   * Reflection, parsed on its first call: parsing the descriptors takes ~0.3 s of CPU, which would
-   * otherwise delay start-up (and the first health check) for a service few clients ever call. The
-   * services are registered at once with handlers that build the real ones when first used.
-   */
-  #addLazyReflection(): void {
-    let real: Map<string, UntypedServiceImplementation> | undefined;
-    const load = () => {
-      if (!real) {
-        const built = new Map<string, UntypedServiceImplementation>();
-        const definition = loadFileDescriptorSetFromBuffer(Buffer.from(FILE_DESCRIPTOR_SET, "base64"));
-        new ReflectionService(definition, { services: [ASYNC_CONNECTOR_SERVICE, CONNECTOR_METADATA_SERVICE] }).addToServer({
-          addService: (service: ServiceDefinition, impl: UntypedServiceImplementation) => built.set(serviceKey(service), impl),
-        } as unknown as Server);
-        real = built;
-      }
-      return real;
-    };
-    // An empty package definition costs nothing and yields the same service definitions.
-    new ReflectionService({}).addToServer({
-      addService: (service: ServiceDefinition, impl: UntypedServiceImplementation) => {
-        const key = serviceKey(service);
-        const lazy: UntypedServiceImplementation = {};
-        for (const method of Object.keys(impl)) {
-          lazy[method] = ((call: unknown, callback: unknown) =>
-            (load().get(key)![method] as (c: unknown, cb: unknown) => void)(call, callback)) as UntypedServiceImplementation[string];
-        }
-        this.#grpc.addService(service, lazy);
-      },
-    } as unknown as Server);
+    this.health = new Health(
+      Object.fromEntries(HEALTH_SERVICES.map((s) => [s, "NOT_SERVING" as ServingStatus])),
+    );
+    this.#grpc.addService(HealthService, this.health.handlers());
+    if (options.reflection ?? true)
+      addLazyReflection(this.#grpc, [ASYNC_CONNECTOR_SERVICE, CONNECTOR_METADATA_SERVICE]);
   }
 
   /** Calls in flight now. */
@@ -180,7 +141,9 @@ export class ConnectorServer {
   /** Binds the ports and marks every service SERVING. Returns the bound ports. */
   async listen(options: ListenOptions = {}): Promise<{ port: number; metricsPort?: number }> {
     const host = options.host ?? "0.0.0.0";
-    const address = host.includes(":") ? `[${host}]:${options.port ?? 8000}` : `${host}:${options.port ?? 8000}`;
+    const address = host.includes(":")
+      ? `[${host}]:${options.port ?? 8000}`
+      : `${host}:${options.port ?? 8000}`;
     const port = await new Promise<number>((resolve, reject) =>
       this.#grpc.bindAsync(address, ServerCredentials.createInsecure(), (error, bound) =>
         error ? reject(error) : resolve(bound),
@@ -192,13 +155,15 @@ export class ConnectorServer {
     }
     this.#setServing(true);
     this.logger.info({ port, metricsPort, connectors: this.registry.size }, "connector server serving");
+    // Metrics load once the server answers, not before: the first call finds them ready.
+    setImmediate(() => this.metrics.load()).unref();
     return { port, metricsPort };
   }
 
   /**
    * Graceful stop: health goes NOT_SERVING, new calls are refused, calls in flight get `graceMs` to finish
-   * (default 30 s), then whatever is left is cancelled and the server closes. A second call while one is
-   * running forces it at once.
+   * (default 30 s), then whatever is left is aborted (answered UNAVAILABLE) and the server closes. A second
+   * call while one is running forces it at once.
    */
   shutdown(options: { graceMs?: number } = {}): Promise<void> {
     if (this.#shuttingDown) {
@@ -224,7 +189,8 @@ export class ConnectorServer {
     const closed = new Promise<void>((resolve) => this.#grpc.tryShutdown(() => resolve()));
     const late = await Promise.race([drained.then(() => false), timedOut]);
     clearTimeout(timer);
-    if (late) this.logger.warn({ inFlight: this.#inFlight.size }, "grace period over: cancelling calls in flight");
+    if (late)
+      this.logger.warn({ inFlight: this.#inFlight.size }, "grace period over: cancelling calls in flight");
     else {
       // Connector calls are answered; give their last bytes a moment to leave. Streams that never end by
       // themselves (health Watch) would hold tryShutdown open forever, so what is left is then closed.
@@ -237,14 +203,14 @@ export class ConnectorServer {
   }
 
   #force(): void {
-    for (const call of this.#inFlight) call.abort(new DOMException("the server is shutting down", "AbortError"));
+    for (const scope of this.#inFlight) scope.shutdown();
     this.#grpc.forceShutdown();
   }
 
-  #enter(signal: CallSignal): () => void {
-    this.#inFlight.add(signal);
+  #enter(scope: CallScope): () => void {
+    this.#inFlight.add(scope);
     return () => {
-      this.#inFlight.delete(signal);
+      this.#inFlight.delete(scope);
       if (this.#inFlight.size === 0) this.#drained?.();
     };
   }
@@ -252,7 +218,7 @@ export class ConnectorServer {
   #setServing(serving: boolean): void {
     this.#serving = serving;
     const status: ServingStatus = serving ? "SERVING" : "NOT_SERVING";
-    for (const service of ["", ASYNC_CONNECTOR_SERVICE, CONNECTOR_METADATA_SERVICE]) this.health.setStatus(service, status);
+    for (const service of HEALTH_SERVICES) this.health.setStatus(service, status);
   }
 
   #listenHttp(host: string, port: number): Promise<number> {
@@ -269,7 +235,9 @@ export class ConnectorServer {
         res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
       } else if (path === "/readyz") {
         const ready = this.#serving;
-        res.writeHead(ready ? 200 : 503, { "content-type": "text/plain" }).end(ready ? "ready\n" : "not serving\n");
+        res
+          .writeHead(ready ? 200 : 503, { "content-type": "text/plain" })
+          .end(ready ? "ready\n" : "not serving\n");
       } else {
         res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
       }

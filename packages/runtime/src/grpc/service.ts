@@ -1,0 +1,143 @@
+import type { sendUnaryData, ServiceDefinition } from "@grpc/grpc-js";
+import { ConnectorError } from "../errors";
+import type { GetTaskLogsResponse } from "../gen/flyteidl2/connector/connector";
+import {
+  AsyncConnectorServiceService,
+  ConnectorMetadataServiceService,
+  type AsyncConnectorServiceServer,
+  type ConnectorMetadataServiceServer,
+} from "../gen/flyteidl2/connector/service";
+import { CallScope } from "../pipeline/call-scope";
+import { MalformedRequest, type CallPipeline } from "../pipeline/call-pipeline";
+import { toStatus } from "./status";
+
+/** What every grpc-js server call offers (grpc-js does not export a name for it). */
+interface ServerCall {
+  getDeadline(): Date | number;
+  on(event: "cancelled", listener: () => void): unknown;
+}
+
+/** A cancel this close to the deadline is grpc-js's own deadline timer (timers round; loaded hosts lag). */
+const DEADLINE_SLACK_MS = 100;
+
+export interface ServiceHooks {
+  /** A call starts; the returned function is called when it ends. The server counts calls in flight. */
+  enter(scope: CallScope): () => void;
+}
+
+/**
+ * The gRPC face of the call pipeline: AsyncConnectorService and ConnectorMetadataService handlers that
+ * turn each grpc-js call into a `CallScope` (its deadline; a cancel, or grpc-js' deadline timer, aborts
+ * it), hand the decoded request to the pipeline, and answer with its response or its error's status.
+ */
+export class GrpcConnectorService {
+  constructor(
+    private readonly pipeline: CallPipeline,
+    private readonly hooks: ServiceHooks,
+  ) {}
+
+  /** The service definitions to register: undecodable requests reach the pipeline as `MalformedRequest`. */
+  static definitions(): { asyncConnector: ServiceDefinition; metadata: ServiceDefinition } {
+    return {
+      asyncConnector: tolerant(AsyncConnectorServiceService),
+      metadata: tolerant(ConnectorMetadataServiceService),
+    };
+  }
+
+  // Requests that did not decode arrive as `MalformedRequest` (see `tolerant`); the pipeline answers them.
+  asyncConnectorService(): AsyncConnectorServiceServer {
+    const { pipeline } = this;
+    return {
+      createTask: (call, callback) =>
+        this.#unary(call, callback, (scope) => pipeline.createTask(call.request, scope)),
+      getTask: (call, callback) =>
+        this.#unary(call, callback, (scope) => pipeline.getTask(call.request, scope)),
+      deleteTask: (call, callback) =>
+        this.#unary(call, callback, (scope) => pipeline.deleteTask(call.request, scope)),
+      getTaskMetrics: (call, callback) =>
+        this.#unary(call, callback, (scope) => pipeline.getTaskMetrics(call.request, scope)),
+      getTaskLogs: (call) => {
+        const scope = this.#scope(call);
+        const leave = this.hooks.enter(scope);
+        const send = (message: GetTaskLogsResponse) =>
+          new Promise<void>((resolve) => {
+            if (call.write(message)) resolve();
+            else call.once("drain", resolve);
+          });
+        pipeline.getTaskLogs(call.request, scope, send).then(
+          () => {
+            leave();
+            call.end();
+          },
+          (error: ConnectorError) => {
+            leave();
+            call.emit("error", toStatus(error));
+          },
+        );
+      },
+    };
+  }
+
+  connectorMetadataService(): ConnectorMetadataServiceServer {
+    const { pipeline } = this;
+    return {
+      listConnectors: (_call, callback) => callback(null, pipeline.listConnectors()),
+      getConnector: (call, callback) => {
+        try {
+          callback(null, pipeline.getConnector(call.request));
+        } catch (error) {
+          callback(toStatus(ConnectorError.from(error)));
+        }
+      },
+    };
+  }
+
+  #unary<T>(call: ServerCall, callback: sendUnaryData<T>, run: (scope: CallScope) => Promise<T>): void {
+    const scope = this.#scope(call);
+    const leave = this.hooks.enter(scope);
+    run(scope).then(
+      (response) => {
+        leave();
+        callback(null, response);
+      },
+      (error: ConnectorError) => {
+        leave();
+        callback(toStatus(error));
+      },
+    );
+  }
+
+  #scope(call: ServerCall): CallScope {
+    const at = call.getDeadline();
+    const deadline = typeof at === "number" ? at : at.getTime();
+    const scope = new CallScope({ deadline: Number.isFinite(deadline) ? deadline : undefined });
+    // grpc-js reports both a client's cancel and its own deadline timer as "cancelled" (and also after it
+    // sent the answer, when the scope has ended and ignores it); the clock tells the two apart.
+    call.on("cancelled", () => {
+      if (scope.deadline !== undefined && Date.now() >= scope.deadline - DEADLINE_SLACK_MS) scope.expire();
+      else scope.cancel();
+    });
+    return scope;
+  }
+}
+
+/**
+ * A service definition whose requests that fail to decode reach the handler as `MalformedRequest`, which
+ * the pipeline answers INVALID_ARGUMENT (grpc-js alone would answer INTERNAL).
+ */
+function tolerant(service: ServiceDefinition): ServiceDefinition {
+  const wrapped: Record<string, ServiceDefinition[string]> = {};
+  for (const [name, method] of Object.entries(service)) {
+    wrapped[name] = {
+      ...method,
+      requestDeserialize: (bytes: Buffer) => {
+        try {
+          return method.requestDeserialize(bytes);
+        } catch (error) {
+          return new MalformedRequest(error instanceof Error ? error.message : String(error));
+        }
+      },
+    };
+  }
+  return wrapped;
+}
