@@ -30,20 +30,17 @@ interface TrainJobMeta {
 
 interface Job {
   epochs: number;
-  startedAt: number;
+  /** Epochs done: one per poll, so a run's course never depends on how fast the machine is. */
+  done: number;
   cancelled: boolean;
 }
 
-/** A training "service" in memory: each epoch takes `epochMs`. */
+/** A training "service" in memory: each poll finds one more epoch done. */
 export class InMemoryTrainingConnector extends AsyncConnector<TrainJobMeta> {
   readonly name = "Model Training Connector (in memory)";
   readonly taskTypeName = "example_model_training";
   readonly metadata = jsonMeta<TrainJobMeta>(["job_id", "endpoint"]);
   readonly #jobs = new Map<string, Job>();
-
-  constructor(private readonly epochMs = 20) {
-    super();
-  }
 
   async create({ taskTemplate, inputs, idempotencyKey }: CreateContext): Promise<TrainJobMeta> {
     const endpoint = taskTemplate.custom?.endpoint;
@@ -51,7 +48,7 @@ export class InMemoryTrainingConnector extends AsyncConnector<TrainJobMeta> {
     const epochs = Number(inputs.epochs);
     // The idempotency key is the job id: a repeated create finds the same job.
     if (!this.#jobs.has(idempotencyKey))
-      this.#jobs.set(idempotencyKey, { epochs, startedAt: Date.now(), cancelled: false });
+      this.#jobs.set(idempotencyKey, { epochs, done: 0, cancelled: false });
     return { job_id: idempotencyKey, endpoint };
   }
 
@@ -59,7 +56,7 @@ export class InMemoryTrainingConnector extends AsyncConnector<TrainJobMeta> {
     const job = this.#jobs.get(meta.job_id);
     if (!job) return { phase: Phase.FAILED, message: "job not found" };
     if (job.cancelled) return { phase: Phase.ABORTED };
-    const epoch = Math.floor((Date.now() - job.startedAt) / this.epochMs);
+    const epoch = job.done++;
     const logLinks = [{ name: "training-dashboard", uri: `${meta.endpoint}/${meta.job_id}` }];
     if (epoch < job.epochs)
       return { phase: Phase.RUNNING, message: `epoch ${epoch}/${job.epochs}`, logLinks };
@@ -110,6 +107,6 @@ export async function trainModel(epochs: number, options: ExecuteOptions = {}): 
 
 /** Registers the in-memory connector and trains, as a script would. */
 export function main(): Promise<FlyteFile> {
-  const registry = new ConnectorRegistry([new InMemoryTrainingConnector(200)]);
+  const registry = new ConnectorRegistry([new InMemoryTrainingConnector()]);
   return trainModel(3, { registry, poll: { initialMs: 100 } });
 }

@@ -91,8 +91,10 @@ describe("health", () => {
       await waitFor(() => server.inFlight === 1);
       const started = Date.now();
       await server.shutdown({ graceMs: 200 });
-      expect(Date.now() - started).toBeLessThan(5000);
-      expect((await hanging)?.code).toBeDefined();
+      // Well before the call's own 30 s deadline: shutdown did not wait for it.
+      expect(Date.now() - started).toBeLessThan(20_000);
+      // Answered UNAVAILABLE, so the client retries on another replica.
+      expect((await hanging)?.code).toBe(status.UNAVAILABLE);
       expect(server.inFlight).toBe(0);
     } finally {
       client.close();

@@ -11,9 +11,8 @@
 (require("node:module") as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 import cluster from "node:cluster";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { z } from "zod";
-import { AggregatorRegistry } from "prom-client";
 import { createServer as createHttpServer } from "node:http";
+import type { AggregatorRegistry as Aggregator } from "prom-client";
 import { ConfigurationError, ConnectorError } from "../errors";
 import { createLogger } from "../logging";
 import { DEFAULT_SECRETS_DIR } from "../secrets";
@@ -23,30 +22,46 @@ import { formatConnectorTable, loadConnectors } from "./load";
 
 const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
-const ServeOptions = z.object({
-  port: z.number().int().min(0).max(65535),
-  prometheusPort: z.number().int().min(0).max(65535),
-  host: z.string().min(1),
-  modules: z.array(z.string().min(1)),
-  workers: z.number().int().min(1).max(256),
-  logLevel: z.enum(LEVELS),
-  shutdownGrace: z.number().min(0),
-  secretsDir: z.string().min(1),
-  maxMessageMb: z.number().positive(),
-});
-type ServeOptions = z.infer<typeof ServeOptions>;
-
-function integer(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n)) throw new InvalidArgumentError(`"${value}" is not an integer`);
-  return n;
+/** The serve command's options, each checked by its parser below as commander reads it. */
+interface ServeOptions {
+  port: number;
+  prometheusPort: number;
+  host: string;
+  modules: string[];
+  workers: number;
+  logLevel: (typeof LEVELS)[number];
+  shutdownGrace: number;
+  secretsDir: string;
+  maxMessageMb: number;
 }
 
-function number(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n)) throw new InvalidArgumentError(`"${value}" is not a number`);
-  return n;
+// Flags and their environment variables are validated by commander's parsers: the CLI's edge. (A schema
+// library here would cost every server start ~45 ms of module loading for nine numbers and strings.)
+function integer(min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n)) throw new InvalidArgumentError(`"${value}" is not an integer`);
+    if (n < min || n > max) throw new InvalidArgumentError(`${n} is outside ${min}..${max}`);
+    return n;
+  };
 }
+
+function number(min: number, { exclusive = false } = {}): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isFinite(n)) throw new InvalidArgumentError(`"${value}" is not a number`);
+    if (exclusive ? n <= min : n < min)
+      throw new InvalidArgumentError(`${n} must be ${exclusive ? "above" : "at least"} ${min}`);
+    return n;
+  };
+}
+
+function nonEmpty(value: string): string {
+  if (!value.trim()) throw new InvalidArgumentError("must not be empty");
+  return value;
+}
+
+const port = integer(0, 65535);
 
 function collect(value: string, previous: string[]): string[] {
   return [
@@ -81,9 +96,9 @@ export function buildProgram(): Command {
       "start the connector gRPC server (AsyncConnectorService, ConnectorMetadataService, health, reflection)",
     )
     .addOption(
-      new Option("-p, --port <port>", "gRPC port")
+      new Option("-p, --port <port>", "gRPC port (0: a free one)")
         .env("FLYTE_CONNECTOR_PORT")
-        .argParser(integer)
+        .argParser(port)
         .default(8000),
     )
     .addOption(
@@ -92,14 +107,19 @@ export function buildProgram(): Command {
         "HTTP port for /metrics, /healthz, /readyz (default: 9090; a free one with --port 0)",
       )
         .env("FLYTE_CONNECTOR_PROMETHEUS_PORT")
-        .argParser(integer),
+        .argParser(port),
     )
-    .addOption(new Option("--host <host>", "address to bind").env("FLYTE_CONNECTOR_HOST").default("0.0.0.0"))
+    .addOption(
+      new Option("--host <host>", "address to bind")
+        .env("FLYTE_CONNECTOR_HOST")
+        .argParser(nonEmpty)
+        .default("0.0.0.0"),
+    )
     .addOption(modulesOption())
     .addOption(
       new Option("-w, --workers <n>", "worker processes sharing the port (node:cluster)")
         .env("FLYTE_CONNECTOR_WORKERS")
-        .argParser(integer)
+        .argParser(integer(1, 256))
         .default(1),
     )
     .addOption(
@@ -108,30 +128,24 @@ export function buildProgram(): Command {
     .addOption(
       new Option("--shutdown-grace <seconds>", "on SIGTERM, seconds to let calls in flight finish")
         .env("FLYTE_CONNECTOR_SHUTDOWN_GRACE")
-        .argParser(number)
+        .argParser(number(0))
         .default(30),
     )
     .addOption(
       new Option("--secrets-dir <dir>", "folder of mounted secret files")
         .env("FLYTE_CONNECTOR_SECRETS_DIR")
+        .argParser(nonEmpty)
         .default(DEFAULT_SECRETS_DIR),
     )
     .addOption(
       new Option("--max-message-mb <mb>", "largest gRPC message, in MiB")
         .env("FLYTE_CONNECTOR_MAX_MESSAGE_MB")
-        .argParser(number)
+        .argParser(number(0, { exclusive: true }))
         .default(64),
     )
-    .action(async (raw: Record<string, unknown>) => {
+    .action(async (raw: Omit<ServeOptions, "prometheusPort"> & { prometheusPort?: number }) => {
       // --port 0 asks for a free port; a fixed metrics port beside it would clash between two such servers.
-      const prometheusPort = raw.prometheusPort ?? (raw.port === 0 ? 0 : 9090);
-      const parsed = ServeOptions.safeParse({ ...raw, prometheusPort });
-      if (!parsed.success) {
-        throw new UsageError(
-          parsed.error.issues.map((i) => `--${kebab(String(i.path[0]))}: ${i.message}`).join("\n"),
-        );
-      }
-      await serve(parsed.data);
+      await serve({ ...raw, prometheusPort: raw.prometheusPort ?? (raw.port === 0 ? 0 : 9090) });
     });
 
   program
@@ -144,13 +158,6 @@ export function buildProgram(): Command {
     });
 
   return program;
-}
-
-/** Bad flags or environment: exit code 2, as for any command-line usage error. */
-class UsageError extends Error {}
-
-function kebab(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
 async function serve(options: ServeOptions): Promise<void> {
@@ -168,6 +175,7 @@ async function serve(options: ServeOptions): Promise<void> {
   const logger = server.logger;
   if (inWorker) {
     // prom-client answers the primary's metrics requests only once an AggregatorRegistry exists here.
+    const { AggregatorRegistry } = loadAggregator();
     new AggregatorRegistry();
     AggregatorRegistry.setRegistries([server.metrics.registry]);
   }
@@ -185,6 +193,12 @@ async function serve(options: ServeOptions): Promise<void> {
   );
 }
 
+/** prom-client's cluster aggregation, loaded only in cluster mode. */
+function loadAggregator(): { AggregatorRegistry: typeof Aggregator } {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require("prom-client") as { AggregatorRegistry: typeof Aggregator };
+}
+
 /** Cluster primary: forks workers, serves their aggregated metrics, forwards signals, restarts crashed workers. */
 async function runPrimary(options: ServeOptions): Promise<void> {
   const logger = createLogger({ level: options.logLevel });
@@ -199,6 +213,7 @@ async function runPrimary(options: ServeOptions): Promise<void> {
     logger.error({ worker: worker.id, code, signal }, "worker died; starting another");
     fork();
   });
+  const { AggregatorRegistry } = loadAggregator();
   const aggregator = new AggregatorRegistry();
   const http = createHttpServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
@@ -273,10 +288,9 @@ export async function main(argv = process.argv): Promise<number> {
     if (code === "commander.helpDisplayed" || code === "commander.version" || code === "commander.help")
       return 0;
     if (typeof code === "string" && code.startsWith("commander.")) return 2; // commander already printed why
-    const known =
-      error instanceof UsageError || error instanceof ConfigurationError || error instanceof ConnectorError;
+    const known = error instanceof ConfigurationError || error instanceof ConnectorError;
     process.stderr.write(`flyte-connector: ${known ? (error as Error).message : String(error)}\n`);
-    return error instanceof UsageError ? 2 : 1;
+    return 1;
   }
 }
 

@@ -53,7 +53,10 @@ export interface ExecuteOptions {
   logger?: Logger;
   /** Called with each progress event (created, phase, progress, log link, poll failed, retrying, ...), in order. */
   onEvent?: (event: ExecutionEvent) => void;
-  /** The clock events' `elapsedMs` are measured with, in ms. Default `performance.now`. */
+  /**
+   * What measures events' `elapsedMs` and waits between polls. Default: the real one (`performance.now`,
+   * timers). The execution's `timeout` and each call's deadline always run on real timers.
+   */
   clock?: Clock;
   /**
    * While the execution runs, Ctrl-C (SIGINT) deletes the job, rejects with `TaskAbortedError` (reason
@@ -75,6 +78,10 @@ export interface ExecutableTask {
 }
 
 const DEFAULT_CALL_TIMEOUT_MS = 10_000;
+const REAL_CLOCK: Clock = {
+  now: () => performance.now(),
+  sleep: (ms, signal) => sleep(ms, undefined, { signal }),
+};
 const DEFAULT_MAX_POLL_FAILURES = 5;
 
 /**
@@ -100,13 +107,8 @@ export async function executeTask(
   const wireInputs = throughTheWire(inputs, proto);
   const logger = (options.logger ?? createExecutionLogger()).child({ task: task.name });
   const { secrets, unset } = resolveSecrets(task.secrets, options.secrets);
-  const progress = new Progress(
-    task.name,
-    logger,
-    Object.values(secrets),
-    options.clock ?? (() => performance.now()),
-    options.onEvent,
-  );
+  const clock = options.clock ?? REAL_CLOCK;
+  const progress = new Progress(task.name, logger, Object.values(secrets), clock, options.onEvent);
   for (const [secret, env] of unset) {
     progress.emit({
       type: "warning",
@@ -180,6 +182,7 @@ export async function executeTask(
       throwIfStopped();
       const resource = await pollUntilTerminal(backend, live, job, {
         progress,
+        clock,
         stop: stop.signal,
         limits,
         poll,
@@ -281,6 +284,7 @@ async function deleteJob(
 
 interface PollContext {
   progress: Progress;
+  clock: Clock;
   stop: AbortSignal;
   limits: () => CallLimits;
   poll?: PollOptions;
@@ -298,7 +302,7 @@ async function pollUntilTerminal(
   const delays = pollDelays(ctx.poll);
   let failures = 0;
   for (let first = true; ; first = false) {
-    if (!first) await sleep(delays.next().value, undefined, { signal: ctx.stop });
+    if (!first) await ctx.clock.sleep(delays.next().value, ctx.stop);
     let resource: Resource;
     try {
       resource = await backend.get(request, ctx.limits());

@@ -37,8 +37,16 @@ type EventBody = ExecutionEvent extends infer E
     : never
   : never;
 
-/** A clock returning milliseconds; only differences matter. */
-export type Clock = () => number;
+/**
+ * The executor's time: what events' `elapsedMs` are measured with and how it waits between polls. Tests
+ * inject a clock whose `sleep` advances virtual time at once, so a run is fast and its output exact.
+ */
+export interface Clock {
+  /** Milliseconds; only differences matter. */
+  now(): number;
+  /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
 
 /**
  * Turns what an execution sees into `ExecutionEvent`s, for `onEvent` and for the log. Phases, messages
@@ -57,14 +65,14 @@ export class Progress {
     private readonly clock: Clock,
     private readonly listener?: (event: ExecutionEvent) => void,
   ) {
-    this.#started = clock();
+    this.#started = clock.now();
   }
 
   emit(body: EventBody): void {
     const event = {
       ...body,
       task: this.task,
-      elapsedMs: Math.max(0, this.clock() - this.#started),
+      elapsedMs: Math.max(0, this.clock.now() - this.#started),
     } as ExecutionEvent;
     logEvent(this.logger, event);
     this.listener?.(event);

@@ -17,7 +17,7 @@ import {
   TaskTimeoutError,
   createExecutionLogger,
 } from "@flyte-connectors/runtime/executor";
-import { AddTask, count, localAttemptKey, messages, setup } from "./scripted";
+import { AddTask, count, localAttemptKey, messages, setup, until } from "./scripted";
 
 describe("execute() in process", () => {
   it("QUEUED → RUNNING → SUCCEEDED resolves to typed outputs; each phase, message and link is reported once", async () => {
@@ -148,8 +148,7 @@ describe("execute() in process", () => {
       { a: 1, b: 1 },
       { ...options, signal: controller.signal },
     );
-    await new Promise((r) => setTimeout(r, 40));
-    expect(connector.gets.length).toBeGreaterThan(1);
+    await until(() => connector.gets.length > 1);
     controller.abort(new Error("user changed their mind"));
     const error = await running.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TaskAbortedError);
@@ -169,7 +168,7 @@ describe("execute() in process", () => {
       { a: 1, b: 1 },
       { ...options, signal: controller.signal },
     );
-    await new Promise((r) => setTimeout(r, 10));
+    await until(() => connector.creates.length === 1); // the create has started and is waiting
     controller.abort();
     await expect(running).rejects.toMatchObject({ reason: "aborted", deleted: true });
     expect(connector.creates).toHaveLength(1);
@@ -268,7 +267,10 @@ describe("execute() in process", () => {
     expect(connector.getSignals[0].aborted).toBe(true);
     expect((connector.getSignals[0].reason as Error).name).toBe("TimeoutError");
     // The second call was answered in time; its signal fired only as the call ended, as every call's does.
-    expect(connector.getSignals[1].reason).toMatchObject({ name: "AbortError", message: "the call has ended" });
+    expect(connector.getSignals[1].reason).toMatchObject({
+      name: "AbortError",
+      message: "the call has ended",
+    });
   });
 
   it("secrets: the task's secrets option names environment variables; options.secrets gives values; both reach the connector", async () => {
@@ -338,7 +340,7 @@ describe("execute() in process", () => {
     const before = process.listenerCount("SIGINT");
     try {
       const running = new AddTask([["RUNNING"]]).execute({ a: 1, b: 1 }, { ...options, handleSignals: true });
-      await new Promise((r) => setTimeout(r, 30));
+      await until(() => connector.gets.length > 0);
       expect(process.listenerCount("SIGINT")).toBe(before + 1);
       expect(kill).not.toHaveBeenCalled();
       process.emit("SIGINT");

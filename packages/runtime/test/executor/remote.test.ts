@@ -10,7 +10,7 @@ import {
 } from "@flyte-connectors/runtime";
 import { ConnectorServer } from "@flyte-connectors/runtime/server";
 import { TaskAbortedError, TaskFailedError, TaskTimeoutError } from "@flyte-connectors/runtime/executor";
-import { AddTask, localAttemptKey, messages, setup } from "./scripted";
+import { AddTask, localAttemptKey, messages, setup, until } from "./scripted";
 
 async function serve(registry: ConnectorRegistry): Promise<{ endpoint: string; close: () => Promise<void> }> {
   const server = new ConnectorServer({ registry, logLevel: "silent", processMetrics: false });
@@ -87,7 +87,7 @@ describe("execute({ endpoint }) over gRPC", () => {
       { a: 1, b: 1 },
       { ...options, endpoint, signal: controller.signal },
     );
-    await new Promise((r) => setTimeout(r, 60));
+    await until(() => connector.gets.length > 0);
     controller.abort();
     await expect(running).rejects.toMatchObject({ reason: "aborted", deleted: true });
     expect(connector.deletes).toEqual(["job-1"]);
@@ -100,7 +100,7 @@ describe("execute({ endpoint }) over gRPC", () => {
       { a: 1, b: 1 },
       { ...options, endpoint, signal: controller.signal },
     );
-    await new Promise((r) => setTimeout(r, 60));
+    await until(() => connector.gets.length === 1); // the get is in flight, hanging
     controller.abort();
     const error = await running.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TaskAbortedError);

@@ -186,8 +186,17 @@ export function count<T>(items: T[], item: T): number {
 export function localAttemptKey(run: string, attempt: number): string {
   return idempotencyKeyFor({
     taskExecutionId: {
-      nodeExecutionId: { nodeId: "add", executionId: { org: "", project: "local", domain: "development", name: run } },
+      nodeExecutionId: {
+        nodeId: "add",
+        executionId: { org: "", project: "local", domain: "development", name: run },
+      },
       retryAttempt: attempt,
     },
   } as never);
+}
+
+/** Waits (by polling, at most ~10 s) until `condition` holds: for steps that depend on the run's progress, not on time. */
+export async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
+  if (!condition()) throw new Error(`condition never held: ${condition.toString()}`);
 }
