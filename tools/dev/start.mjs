@@ -2,11 +2,16 @@
 // `npm start`: builds the packages and brings up the local stack in the foreground; Ctrl-C stops it all.
 // Each part is a child process with its output prefixed by its name.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+if (process.argv.includes("--version")) {
+  console.log(JSON.parse(readFileSync(path.join(root, "packages/runtime/package.json"), "utf8")).version);
+  process.exit(0);
+}
 if (process.argv.includes("--help")) {
   console.log(`Usage: npm start
 
@@ -14,6 +19,7 @@ Builds every package, then starts the local stack:
   training-service  the reference model-training service      http://127.0.0.1:8080/train
   bigquery          the DuckDB-backed BigQuery emulator          http://127.0.0.1:9050
   connector         flyte-connector serve with every connector  grpc 127.0.0.1:8000, metrics :9090
+Logs are readable lines on a terminal and JSON lines otherwise (a pipe, a file, CI).
 Ctrl-C stops everything.`);
   process.exit(0);
 }
@@ -47,6 +53,26 @@ const services = [
   return present;
 });
 
+// The services log JSON (their output is a pipe to us); a person at a terminal gets pino-pretty's lines.
+const pretty = process.stdout.isTTY
+  ? createRequire(path.join(root, "packages/runtime/package.json"))("pino-pretty").prettyFactory({
+      colorize: true,
+      singleLine: true,
+      translateTime: "SYS:HH:MM:ss.l",
+      ignore: "pid,hostname",
+    })
+  : undefined;
+
+/** One line of a service's output as shown: JSON log lines prettified on a terminal, anything else as is. */
+function show(line) {
+  if (!pretty || !line.startsWith("{")) return line;
+  try {
+    return pretty(JSON.parse(line)).trimEnd();
+  } catch {
+    return line;
+  }
+}
+
 const children = services.map((s) => {
   const child = spawn(process.execPath, [path.join(root, s.bin), ...s.args], {
     cwd: root,
@@ -55,7 +81,7 @@ const children = services.map((s) => {
   });
   for (const stream of [child.stdout, child.stderr]) {
     stream.on("data", (chunk) => {
-      for (const line of chunk.toString().split("\n")) if (line) console.log(`[${s.name}] ${line}`);
+      for (const line of chunk.toString().split("\n")) if (line) console.log(`[${s.name}] ${show(line)}`);
     });
   }
   child.on("exit", (code, signal) => {
