@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import type { Logger } from "pino";
 import { ConnectorError } from "./errors";
 import type { TaskExecutionPhase } from "./phase";
@@ -173,7 +174,6 @@ export abstract class AsyncConnector<M> {
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * The default metadata codec: UTF-8 JSON, like the Python SDK's `ResourceMeta`, with the same snake_case
@@ -193,9 +193,12 @@ export function jsonMeta<M extends object>(required: ReadonlyArray<keyof M & str
       return encoder.encode(JSON.stringify(meta));
     },
     decode(bytes: Uint8Array): M {
+      // Every get and delete decodes one: a native UTF-8 check and a view, not a copying decoder.
+      const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       let value: unknown;
       try {
-        value = JSON.parse(decoder.decode(bytes));
+        if (!isUtf8(buffer)) throw new TypeError("not UTF-8");
+        value = JSON.parse(buffer.toString("utf8"));
       } catch (cause) {
         throw ConnectorError.badRequest(`resource_meta is not valid UTF-8 JSON (${bytes.length} bytes)`, {
           cause,
@@ -204,11 +207,13 @@ export function jsonMeta<M extends object>(required: ReadonlyArray<keyof M & str
       if (value === null || typeof value !== "object" || Array.isArray(value)) {
         throw ConnectorError.badRequest("resource_meta must be a JSON object");
       }
-      const missing = required.filter((key) => (value as Record<string, unknown>)[key] == null);
-      if (missing.length > 0) {
-        throw ConnectorError.badRequest(
-          `resource_meta is missing ${missing.map((k) => `"${k}"`).join(", ")}`,
-        );
+      for (const key of required) {
+        if ((value as Record<string, unknown>)[key] == null) {
+          const missing = required.filter((k) => (value as Record<string, unknown>)[k] == null);
+          throw ConnectorError.badRequest(
+            `resource_meta is missing ${missing.map((k) => `"${k}"`).join(", ")}`,
+          );
+        }
       }
       return value as M;
     },

@@ -1,44 +1,94 @@
-import type { Counter, Histogram, Registry } from "prom-client";
+import type { Histogram, Registry } from "prom-client";
 import type { ErrorCode } from "./errors";
 
 /** The operations metrics and logs name, as the Python SDK names them. */
 export type Operation = "create" | "get" | "delete" | "get_metrics" | "get_logs";
 
+/** Counts the calls of one task type and operation. */
+export interface CallRecorder {
+  /** A call answered after `seconds`. */
+  ok(seconds: number): void;
+  /** A call failed with `code` after `seconds`. */
+  failed(seconds: number, code: ErrorCode): void;
+}
+
 /** What the call pipeline records; `ConnectorMetrics` is the Prometheus implementation. */
 export interface CallMetrics {
-  /** One call, answered (no `errorCode`) or failed. `taskType` is a registered type or "unknown". */
-  record(taskType: string, operation: Operation, seconds: number, errorCode?: ErrorCode): void;
+  /** The recorder of a task type (a registered one, or "unknown") and an operation; the same one each time. */
+  recorder(taskType: string, operation: Operation): CallRecorder;
   /** The size of a CreateTask's input literals. */
   inputBytes(taskType: string, bytes: number): void;
 }
 
-interface Instruments {
-  registry: Registry;
-  success: Counter<"task_type" | "operation">;
-  failure: Counter<"task_type" | "operation" | "error_code">;
-  latency: Histogram<"task_type" | "operation">;
-  inputBytes: Histogram<"task_type">;
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/** One label set's counts, kept in plain numbers: recording a call is a few increments. */
+class Counts implements CallRecorder {
+  success = 0;
+  readonly failures = new Map<ErrorCode, number>();
+  readonly buckets = new Array<number>(LATENCY_BUCKETS.length).fill(0);
+  sum = 0;
+  count = 0;
+
+  constructor(
+    readonly taskType: string,
+    readonly operation: Operation,
+  ) {}
+
+  ok(seconds: number): void {
+    this.success++;
+    this.#observe(seconds);
+  }
+
+  failed(seconds: number, code: ErrorCode): void {
+    this.failures.set(code, (this.failures.get(code) ?? 0) + 1);
+    this.#observe(seconds);
+  }
+
+  #observe(seconds: number): void {
+    this.sum += seconds;
+    this.count++;
+    for (let i = 0; i < LATENCY_BUCKETS.length; i++) {
+      if (seconds <= LATENCY_BUCKETS[i]) {
+        this.buckets[i]++;
+        return;
+      }
+    }
+  }
 }
 
-type Increment = { inc(): void };
-type Observe = { observe(value: number): void };
+interface MetricValue {
+  value: number;
+  labels: Record<string, string | number>;
+  metricName?: string;
+}
 
 /**
- * The Python SDK's connector metrics (`flyte_connector_requests_success_total`,
- * `..._failure_total`, `flyte_connector_request_latency_seconds`, `flyte_connector_input_literal_bytes`)
- * on a registry of their own (two servers in one process, as in tests, don't collide), plus Node's
- * process metrics.
+ * A metric whose values prom-client reads at scrape time from `read()`: prom-client renders it, and
+ * aggregates it across `--workers` like its own, while recording stays off its per-call path (label
+ * hashing and validation on every observation cost more than the rest of a no-op call).
+ */
+function scrapedMetric(name: string, help: string, type: "counter" | "histogram", read: () => MetricValue[]) {
+  const get = async () => ({ name, help, type, aggregator: "sum", values: read() });
+  return { name, help, type, aggregator: "sum", get, reset: () => {} };
+}
+
+/**
+ * The Python SDK's connector metrics — `flyte_connector_requests_success_total{task_type,operation}`,
+ * `flyte_connector_requests_failure_total{task_type,operation,error_code}`,
+ * `flyte_connector_request_latency_seconds{task_type,operation}` and
+ * `flyte_connector_input_literal_bytes{task_type}` — on a registry of their own (two servers in one
+ * process, as in tests, don't collide), plus Node's process metrics.
  *
  * prom-client loads on first use (`load()`, which the server calls once it is serving), so start-up does
- * not wait for it. Label children are looked up once per label set and kept: label values are bounded
- * (registered task types or "unknown", a closed set of operations and codes), so the caches are too.
+ * not wait for it. Label values are bounded (registered task types or "unknown", a closed set of
+ * operations and codes), so the counts kept per label set are too.
  */
 export class ConnectorMetrics implements CallMetrics {
   readonly #processMetrics: boolean;
-  #instruments: Instruments | undefined;
-  readonly #calls = new Map<string, { ok: Increment; latency: Observe }>();
-  readonly #failures = new Map<string, Increment>();
-  readonly #sizes = new Map<string, Observe>();
+  readonly #counts = new Map<string, Counts>();
+  #registry: Registry | undefined;
+  #inputBytes: Histogram<"task_type"> | undefined;
 
   constructor(options: { processMetrics?: boolean } = {}) {
     this.#processMetrics = options.processMetrics ?? true;
@@ -46,77 +96,78 @@ export class ConnectorMetrics implements CallMetrics {
 
   /** The Prometheus registry holding these metrics. */
   get registry(): Registry {
-    return this.load().registry;
+    return this.load();
   }
 
-  /** Loads prom-client and creates the metrics, once. */
-  load(): Instruments {
-    if (this.#instruments) return this.#instruments;
+  /** Loads prom-client and registers the metrics, once. */
+  load(): Registry {
+    if (this.#registry) return this.#registry;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const prom = require("prom-client") as typeof import("prom-client");
     const registry = new prom.Registry();
-    this.#instruments = {
-      registry,
-      success: new prom.Counter({
-        name: "flyte_connector_requests_success_total",
-        help: "Connector requests that succeeded",
-        labelNames: ["task_type", "operation"],
-        registers: [registry],
-      }),
-      failure: new prom.Counter({
-        name: "flyte_connector_requests_failure_total",
-        help: "Connector requests that failed",
-        labelNames: ["task_type", "operation", "error_code"],
-        registers: [registry],
-      }),
-      latency: new prom.Histogram({
-        name: "flyte_connector_request_latency_seconds",
-        help: "Connector request latency",
-        labelNames: ["task_type", "operation"],
-        buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-        registers: [registry],
-      }),
-      inputBytes: new prom.Histogram({
-        name: "flyte_connector_input_literal_bytes",
-        help: "Size of the input literals of CreateTask requests",
-        labelNames: ["task_type"],
-        buckets: [64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304],
-        registers: [registry],
-      }),
-    };
+    const all = () => [...this.#counts.values()];
+    const base = (c: Counts) => ({ task_type: c.taskType, operation: c.operation });
+    const custom = [
+      scrapedMetric(
+        "flyte_connector_requests_success_total",
+        "Connector requests that succeeded",
+        "counter",
+        () =>
+          all()
+            .filter((c) => c.success > 0)
+            .map((c) => ({ value: c.success, labels: base(c) })),
+      ),
+      scrapedMetric(
+        "flyte_connector_requests_failure_total",
+        "Connector requests that failed",
+        "counter",
+        () =>
+          all().flatMap((c) =>
+            [...c.failures].map(([code, value]) => ({ value, labels: { ...base(c), error_code: code } })),
+          ),
+      ),
+      scrapedMetric("flyte_connector_request_latency_seconds", "Connector request latency", "histogram", () =>
+        all().flatMap((c) => {
+          const labels = base(c);
+          const bucket = "flyte_connector_request_latency_seconds_bucket";
+          let cumulative = 0;
+          return [
+            // `le` first, as prom-client writes its own histograms.
+            ...LATENCY_BUCKETS.map((le, i) => ({
+              value: (cumulative += c.buckets[i]),
+              labels: { le, ...labels },
+              metricName: bucket,
+            })),
+            { value: c.count, labels: { le: "+Inf", ...labels }, metricName: bucket },
+            { value: c.sum, labels, metricName: "flyte_connector_request_latency_seconds_sum" },
+            { value: c.count, labels, metricName: "flyte_connector_request_latency_seconds_count" },
+          ];
+        }),
+      ),
+    ];
+    // prom-client takes any object that answers get() in its metric shape; its types list only its classes.
+    for (const metric of custom) registry.registerMetric(metric as unknown as Histogram);
+    this.#inputBytes = new prom.Histogram({
+      name: "flyte_connector_input_literal_bytes",
+      help: "Size of the input literals of CreateTask requests",
+      labelNames: ["task_type"],
+      buckets: [64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304],
+      registers: [registry],
+    });
     if (this.#processMetrics) prom.collectDefaultMetrics({ register: registry });
-    return this.#instruments;
+    return (this.#registry = registry);
   }
 
-  record(taskType: string, operation: Operation, seconds: number, errorCode?: ErrorCode): void {
+  recorder(taskType: string, operation: Operation): CallRecorder {
     const key = `${taskType}\0${operation}`;
-    let call = this.#calls.get(key);
-    if (!call) {
-      const { success, latency } = this.load();
-      call = { ok: success.labels(taskType, operation), latency: latency.labels(taskType, operation) };
-      this.#calls.set(key, call);
-    }
-    call.latency.observe(seconds);
-    if (errorCode === undefined) {
-      call.ok.inc();
-      return;
-    }
-    const failureKey = `${key}\0${errorCode}`;
-    let failure = this.#failures.get(failureKey);
-    if (!failure) {
-      failure = this.load().failure.labels(taskType, operation, errorCode);
-      this.#failures.set(failureKey, failure);
-    }
-    failure.inc();
+    let counts = this.#counts.get(key);
+    if (!counts) this.#counts.set(key, (counts = new Counts(taskType, operation)));
+    return counts;
   }
 
   inputBytes(taskType: string, bytes: number): void {
-    let size = this.#sizes.get(taskType);
-    if (!size) {
-      size = this.load().inputBytes.labels(taskType);
-      this.#sizes.set(taskType, size);
-    }
-    size.observe(bytes);
+    this.load();
+    this.#inputBytes!.observe({ task_type: taskType }, bytes);
   }
 
   /** The metrics in Prometheus' text format. */

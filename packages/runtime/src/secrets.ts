@@ -26,16 +26,37 @@ export class SecretStore {
   // Made when a lookup first hands out a value from outside the connection: most calls never do.
   #seen: Set<string> | undefined;
   readonly #options: SecretSourceOptions;
+  readonly #active: ActiveSecrets | undefined;
+  #release: (() => void) | undefined;
 
-  constructor(connectionSecrets: Readonly<Record<string, string>> = {}, options: SecretSourceOptions = {}) {
+  /**
+   * `active`: the registry of secrets in use whose values the log destination scrubs. The store joins it
+   * once it holds a value (at once when the connection carries secrets) and leaves at `release()`.
+   */
+  constructor(
+    connectionSecrets: Readonly<Record<string, string>> = {},
+    options: SecretSourceOptions = {},
+    active?: ActiveSecrets,
+  ) {
     this.#connection = connectionSecrets;
     this.#options = options;
+    this.#active = active;
+    if (active && !this.empty) this.#release = active.add(this);
+  }
+
+  /** Leaves the registry of secrets in use (the call has ended). Idempotent. */
+  release(): void {
+    this.#release?.();
+    this.#release = undefined;
   }
 
   /** The secret's value, or undefined when no source has it. */
   get(name: string): string | undefined {
     const value = this.#lookup(name);
-    if (value !== undefined && this.#connection[name] !== value) (this.#seen ??= new Set()).add(value);
+    if (value !== undefined && this.#connection[name] !== value) {
+      (this.#seen ??= new Set()).add(value);
+      if (this.#active && !this.#release) this.#release = this.#active.add(this);
+    }
     return value;
   }
 

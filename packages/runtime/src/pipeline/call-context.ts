@@ -11,32 +11,28 @@ import type { CallScope } from "./call-scope";
 
 const NO_CONFIGS: Readonly<Record<string, string>> = Object.freeze({});
 
-/** What a context needs to make its logger when first asked. */
-export interface LoggerSource {
-  /** The logger of every call of this task type and operation. */
-  readonly base: Logger;
-  /** Fields of this call only (job id, idempotency key). */
-  readonly bindings: Record<string, unknown>;
-}
-
 /**
  * The context a connector method gets. Its logger is made on first use (most calls never log), its
  * signal on first read (most calls never need one); everything else is fixed when the call starts.
  */
 export class Context implements CallContext {
   readonly #scope: CallScope;
+  readonly #baseLogger: Logger;
+  #bindings: Record<string, unknown> | undefined;
   #logger: Logger | undefined;
-  #loggerSource: LoggerSource;
 
   constructor(
     readonly taskCategory: TaskCategory,
     readonly secrets: SecretStore,
     readonly configs: Readonly<Record<string, string>> = NO_CONFIGS,
     scope: CallScope,
-    loggerSource: LoggerSource,
+    /** The logger of every call of this task type and operation; this call's binds its own fields on it. */
+    logger: Logger,
+    bindings?: Record<string, unknown>,
   ) {
     this.#scope = scope;
-    this.#loggerSource = loggerSource;
+    this.#baseLogger = logger;
+    this.#bindings = bindings;
   }
 
   get signal(): AbortSignal {
@@ -57,24 +53,21 @@ export class Context implements CallContext {
 
   get logger(): Logger {
     if (!this.#logger) {
-      const { base, bindings } = this.#loggerSource;
-      this.#logger = hasDefined(bindings) ? base.child(definedOnly(bindings)) : base;
+      const bindings = this.#bindings && definedOnly(this.#bindings);
+      this.#logger = bindings ? this.#baseLogger.child(bindings) : this.#baseLogger;
     }
     return this.#logger;
   }
 
-  /** Adds fields to this call's log lines; applies to a logger made after (the pipeline binds before use). */
+  /** Adds fields (job id, ...) to this call's log lines; the pipeline binds before the connector runs. */
   bind(fields: Record<string, unknown>): void {
     this.#logger = undefined;
-    this.#loggerSource = {
-      base: this.#loggerSource.base,
-      bindings: { ...this.#loggerSource.bindings, ...fields },
-    };
+    this.#bindings = this.#bindings ? Object.assign(this.#bindings, fields) : fields;
   }
 
   /** Whether this call's logger would write at `level`, without making the logger. */
   logs(level: "debug" | "info"): boolean {
-    return this.#loggerSource.base.isLevelEnabled(level);
+    return this.#baseLogger.isLevelEnabled(level);
   }
 }
 
@@ -85,24 +78,20 @@ export class CreateCallContext extends Context implements CreateContext {
     secrets: SecretStore,
     configs: Readonly<Record<string, string>> | undefined,
     scope: CallScope,
-    loggerSource: LoggerSource,
+    logger: Logger,
     readonly taskTemplate: TaskTemplateSpec,
     readonly inputs: Readonly<Record<string, unknown>>,
     readonly outputPrefix: string,
     readonly taskExecutionMetadata: TaskExecutionMetadata | undefined,
     readonly idempotencyKey: string,
   ) {
-    super(taskCategory, secrets, configs, scope, loggerSource);
+    super(taskCategory, secrets, configs, scope, logger, { idempotencyKey });
   }
 }
 
-function hasDefined(fields: Record<string, unknown>): boolean {
-  for (const key in fields) if (fields[key] !== undefined) return true;
-  return false;
-}
-
-function definedOnly(fields: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key in fields) if (fields[key] !== undefined) out[key] = fields[key];
+/** The fields that have a value; undefined when none has. */
+function definedOnly(fields: Record<string, unknown>): Record<string, unknown> | undefined {
+  let out: Record<string, unknown> | undefined;
+  for (const key in fields) if (fields[key] !== undefined) (out ??= {})[key] = fields[key];
   return out;
 }

@@ -21,7 +21,7 @@ import { Inputs } from "../gen/flyteidl2/task/common";
 import { idempotencyKeyFor } from "../idempotency";
 import { inputsToNative } from "../literals";
 import { fromMillis, toMillis } from "../literals/timestamp";
-import type { CallMetrics, Operation } from "../metrics";
+import type { CallMetrics, CallRecorder, Operation } from "../metrics";
 import { phaseName } from "../phase";
 import type { AnyConnector, ConnectorRegistry } from "../registry";
 import { SecretStore, scrubSecrets, type ActiveSecrets, type SecretSourceOptions } from "../secrets";
@@ -91,8 +91,8 @@ export class CallPipeline {
   readonly #secretSources: SecretSourceOptions;
   readonly #activeSecrets: ActiveSecrets | undefined;
   readonly #callLogs: boolean;
-  // One logger per registered (task type, version, operation): made once, not per call.
-  readonly #loggers = new Map<string, Logger>();
+  // Per registered connector and operation, made on its first call: its logger and metrics recorder.
+  readonly #perConnector = new WeakMap<AnyConnector, Partial<Record<Operation, CallTools>>>();
   #listing: { revision: number; response: ListConnectorsResponse } | undefined;
 
   constructor(options: CallPipelineOptions) {
@@ -126,29 +126,31 @@ export class CallPipeline {
     rejectMalformed(request);
     const name = request.name;
     const found = this.listConnectors().connectors.find((c) => c.name === name);
-    if (!found)
+    if (!found) {
       throw ConnectorError.notFound(
         `no connector named ${JSON.stringify(clip(String(name ?? ""), MAX_NAME_IN_LOGS))}`,
       );
+    }
     return { connector: found };
   }
 
   // --- AsyncConnectorService -----------------------------------------------------------------------
 
   createTask(request: CreateTaskRequest | MalformedRequest, scope: CallScope): Promise<CreateTaskResponse> {
-    const openCreate: OpenContext = (parts) => {
+    const openCreate: OpenContext = ({ target, secrets, logger }) => {
       const req = request as CreateTaskRequest;
       const template = req.template!;
       const inputs = inputsToNative(req.inputs, template.interface);
       const idempotencyKey = idempotencyKeyFor(req.taskExecutionMetadata);
-      if (this.#metrics && req.inputs)
-        this.#metrics.inputBytes(parts.label, Inputs.encode(req.inputs).finish().length);
+      if (this.#metrics && req.inputs) {
+        this.#metrics.inputBytes(target.category.name, Inputs.encode(req.inputs).finish().length);
+      }
       return new CreateCallContext(
-        parts.target.category,
-        parts.secrets,
-        parts.target.connection?.configs,
+        target.category,
+        secrets,
+        target.connection?.configs,
         scope,
-        { base: parts.logger, bindings: { idempotencyKey } },
+        logger,
         template,
         inputs,
         req.outputPrefix,
@@ -297,28 +299,27 @@ export class CallPipeline {
     const started = performance.now();
     let target: Target | undefined;
     let ctx: Context | undefined;
-    let release: (() => void) | undefined;
+    let secrets: SecretStore | undefined;
     try {
       if (scope.abortCause) throw scope.abortError();
       target = resolve();
       const connector = this.registry.get(target.category);
-      const secrets = new SecretStore(target.connection?.secrets ?? NO_SECRETS, this.#secretSources);
-      release = this.#activeSecrets?.add(secrets);
-      ctx = open({
-        target,
-        secrets,
-        scope,
-        label: target.category.name,
-        logger: this.#loggerFor(target.category, operation),
-      });
+      const tools = this.#tools(connector, operation);
+      // Registered for scrubbing only once it holds a value: most calls carry no secrets.
+      secrets = new SecretStore(
+        target.connection?.secrets ?? NO_SECRETS,
+        this.#secretSources,
+        this.#activeSecrets,
+      );
+      ctx = open({ target, secrets, scope, logger: tools.logger });
       const result = await scope.race(body(ctx, connector));
-      this.#metrics?.record(target.category.name, operation, (performance.now() - started) / 1000);
+      tools.recorder?.ok((performance.now() - started) / 1000);
       return result;
     } catch (thrown) {
       throw this.#fail(thrown, operation, scope, target, ctx, started);
     } finally {
       scope.end();
-      release?.();
+      secrets?.release();
     }
   }
 
@@ -343,11 +344,12 @@ export class CallPipeline {
       retryable: error.retryable,
       details: error.details,
     });
-    // Metric labels stay bounded: a task type nobody registered is "unknown".
-    const label = target && this.registry.has(target.category) ? target.category.name : "unknown";
-    this.#metrics?.record(label, operation, seconds, client.code);
+    // Metric labels stay bounded: a task type nobody registered is counted as "unknown".
+    const connector = target && this.registry.find(target.category);
+    const tools = connector ? this.#tools(connector, operation) : undefined;
+    (tools ? tools.recorder : this.#metrics?.recorder("unknown", operation))?.failed(seconds, client.code);
     if (!this.#callLogs) return client;
-    const logger = ctx?.logger ?? this.#loggerFor(target?.category, operation);
+    const logger = ctx?.logger ?? tools?.logger ?? this.#childLogger(target?.category, operation);
     const fields = {
       code: client.code,
       retryable: client.retryable,
@@ -360,21 +362,37 @@ export class CallPipeline {
     return client;
   }
 
-  /** The logger of a task type and operation: made once for registered types, per call otherwise. */
-  #loggerFor(category: TaskCategory | undefined, operation: Operation): Logger {
+  /** A registered connector's logger and recorder for an operation, made on its first call. */
+  #tools(connector: AnyConnector, operation: Operation): CallTools {
+    let byOperation = this.#perConnector.get(connector);
+    if (!byOperation) this.#perConnector.set(connector, (byOperation = {}));
+    let tools = byOperation[operation];
+    if (!tools) {
+      const category = connector.taskCategory;
+      tools = {
+        logger: this.#childLogger(category, operation),
+        recorder: this.#metrics?.recorder(category.name, operation),
+      };
+      byOperation[operation] = tools;
+    }
+    return tools;
+  }
+
+  /** A logger bound to a task type (bounded: a name from a request can be any size) and an operation. */
+  #childLogger(category: TaskCategory | undefined, operation: Operation): Logger {
     if (!category) return this.#logger.child({ operation });
-    const key = `${category.name}@${category.version}:${operation}`;
-    const cached = this.#loggers.get(key);
-    if (cached) return cached;
-    const logger = this.#logger.child({
+    return this.#logger.child({
       taskType: clip(category.name, MAX_NAME_IN_LOGS),
       taskTypeVersion: category.version,
       operation,
     });
-    // Only registered task types are kept: names from requests are unbounded.
-    if (this.registry.has(category)) this.#loggers.set(key, logger);
-    return logger;
   }
+}
+
+/** What a registered connector's calls of one operation share. */
+interface CallTools {
+  logger: Logger;
+  recorder: CallRecorder | undefined;
 }
 
 /** What opening a call's context starts from. */
@@ -382,8 +400,6 @@ interface ContextParts {
   target: Target;
   secrets: SecretStore;
   scope: CallScope;
-  /** The metrics label (the registered task type). */
-  label: string;
   /** The logger of this task type and operation. */
   logger: Logger;
 }
@@ -392,7 +408,7 @@ type OpenContext = (parts: ContextParts) => Context;
 
 /** The context of get, delete, metrics and logs calls. */
 const openPlain: OpenContext = ({ target, secrets, scope, logger }) =>
-  new Context(target.category, secrets, target.connection?.configs, scope, { base: logger, bindings: {} });
+  new Context(target.category, secrets, target.connection?.configs, scope, logger);
 
 function logsBody(lines: NonNullable<LogChunk["lines"]>): GetTaskLogsResponse {
   const parsed = lines.map((line) => (typeof line === "string" ? { message: line } : line));

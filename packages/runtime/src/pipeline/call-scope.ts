@@ -37,8 +37,10 @@ export class CallScope {
   #ended = false;
   #timers: NodeJS.Timeout[] | undefined;
   #margins: Map<number, AbortController> | undefined;
-  // Rejecters of pending `race()`s: usually one (the call itself), more while a log stream writes.
-  #onAbort: Set<(error: ConnectorError) => void> | undefined;
+  // Rejecters of `race()`s: the first race (the call itself) in a slot of its own, later ones (a log
+  // stream's writes) in a set they leave when settled. Rejecting a settled race does nothing.
+  #onAbort: ((error: ConnectorError) => void) | undefined;
+  #moreOnAbort: Set<(error: ConnectorError) => void> | undefined;
 
   constructor(options: CallScopeOptions = {}) {
     const deadline = options.deadline;
@@ -116,15 +118,20 @@ export class CallScope {
   race<T>(work: Promise<T>): Promise<T> {
     if (this.#cause) return Promise.reject(this.abortError());
     return new Promise<T>((resolve, reject) => {
-      const pending = (this.#onAbort ??= new Set());
-      pending.add(reject);
+      if (this.#onAbort === undefined) {
+        this.#onAbort = reject;
+        work.then(resolve, reject);
+        return;
+      }
+      const more = (this.#moreOnAbort ??= new Set());
+      more.add(reject);
       work.then(
         (value) => {
-          pending.delete(reject);
+          more.delete(reject);
           resolve(value);
         },
         (error: unknown) => {
-          pending.delete(reject);
+          more.delete(reject);
           reject(error);
         },
       );
@@ -149,6 +156,7 @@ export class CallScope {
     if (this.#ended) return;
     this.#ended = true;
     this.#onAbort = undefined;
+    this.#moreOnAbort = undefined;
     if (this.#timers) for (const timer of this.#timers) clearTimeout(timer);
     this.#timers = undefined;
     if (this.#controller && !this.#controller.signal.aborted) this.#controller.abort(CALL_ENDED);
@@ -167,9 +175,12 @@ export class CallScope {
       for (const controller of this.#margins.values())
         if (!controller.signal.aborted) controller.abort(reason);
     }
-    const pending = this.#onAbort;
+    const first = this.#onAbort;
+    const more = this.#moreOnAbort;
     this.#onAbort = undefined;
-    if (pending) for (const reject of pending) reject(this.abortError());
+    this.#moreOnAbort = undefined;
+    first?.(this.abortError());
+    if (more) for (const reject of more) reject(this.abortError());
   }
 
   #arm(delayMs: number, fire: () => void): void {

@@ -189,13 +189,18 @@ export class ConnectorServer {
     const closed = new Promise<void>((resolve) => this.#grpc.tryShutdown(() => resolve()));
     const late = await Promise.race([drained.then(() => false), timedOut]);
     clearTimeout(timer);
-    if (late)
-      this.logger.warn({ inFlight: this.#inFlight.size }, "grace period over: cancelling calls in flight");
-    else {
-      // Connector calls are answered; give their last bytes a moment to leave. Streams that never end by
-      // themselves (health Watch) would hold tryShutdown open forever, so what is left is then closed.
-      await Promise.race([closed, delay(FLUSH_MS)]);
+    if (late) {
+      this.logger.warn(
+        { inFlight: this.#inFlight.size },
+        "grace period over: answering calls in flight UNAVAILABLE",
+      );
+      // Each call left answers UNAVAILABLE at once (its connector's work is aborted): clients retry elsewhere.
+      for (const scope of this.#inFlight) scope.shutdown();
+      await drained;
     }
+    // Calls are answered; give their last bytes a moment to leave. Streams that never end by themselves
+    // (health Watch) would hold tryShutdown open forever, so what is left is then closed.
+    await Promise.race([closed, delay(FLUSH_MS)]);
     this.#force();
     await closed;
     await new Promise<void>((resolve) => (this.#http ? this.#http.close(() => resolve()) : resolve()));
