@@ -6,7 +6,8 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { PassThrough } from "node:stream";
 import { ConnectorServer, FlyteFile, TaskAbortedError, createExecutionLogger, defaultRegistry } from "@flyte-connectors/runtime";
-import { ModelTrainTask, startTrainingService, type TrainingService } from "../src";
+import { ModelTrainTask } from "../src";
+import { startTrainingService, type TrainingService } from "@flyte-connectors/connector-model-training/service";
 import { registerConnector, trainModel } from "../examples/seed";
 
 const API_KEY = "seed-key-Hq3Lm9Zt";
