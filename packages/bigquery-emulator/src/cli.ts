@@ -2,7 +2,11 @@
  * The `bigquery-emulator` command line. Parsing is kept apart from `main.ts` so it can be tested
  * without starting anything.
  */
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import type { DestinationStream } from "pino";
+import pretty from "pino-pretty";
 import { DEFAULT_HOST, DEFAULT_JOB_DELAY_MS, DEFAULT_PROJECT, type EmulatorOptions } from "./emulator";
 
 export const COMMAND_NAME = "bigquery-emulator";
@@ -12,10 +16,42 @@ export const DEFAULT_CLI_PORT = 9050;
 export const USAGE_EXIT_CODE = 2;
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+export const LOG_FORMATS = ["auto", "pretty", "json"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export type CliOutcome =
-  | { kind: "run"; options: EmulatorOptions & { port: number; logLevel: string } }
+  | { kind: "run"; options: EmulatorOptions & { port: number; logLevel: string }; logFormat: LogFormat }
   | { kind: "exit"; code: number };
+
+/** This package's version, for --version: `src/` and `dist/` both sit beside package.json. */
+export function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(path.join(__dirname, "../package.json"), "utf8")) as { version?: unknown };
+  return typeof manifest.version === "string" ? manifest.version : "unknown";
+}
+
+/** Whether `format` means pretty lines on `stream`: `auto` is pretty exactly when it is a terminal. */
+export function isPretty(format: LogFormat, stream: { isTTY?: boolean }): boolean {
+  return format === "pretty" || (format === "auto" && stream.isTTY === true);
+}
+
+/**
+ * pino-pretty as a stream in this process, writing synchronously — not pino's worker-thread transport. A
+ * local emulator logs a few lines a second, so a worker thread buys nothing, and synchronous writes keep
+ * the last lines (the "stopped" line) when the process exits right after them.
+ */
+export function prettyDestination(
+  destination: NodeJS.WritableStream | number = 1,
+  options: { colorize?: boolean } = {},
+): DestinationStream {
+  return pretty({
+    destination,
+    sync: true,
+    // Default: colors when pino-pretty's check (a terminal, NO_COLOR, FORCE_COLOR) says so.
+    ...(options.colorize === undefined ? {} : { colorize: options.colorize }),
+    translateTime: "SYS:HH:MM:ss.l",
+    ignore: "pid,hostname",
+  });
+}
 
 function integer(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -64,6 +100,15 @@ export function parseCli(
         .choices(LOG_LEVELS)
         .default(env.LOG_LEVEL && LOG_LEVELS.includes(env.LOG_LEVEL) ? env.LOG_LEVEL : "info"),
     )
+    .addOption(
+      new Option(
+        "--log-format <format>",
+        "log lines: pretty (human-readable), json, or auto (pretty on a terminal, json elsewhere)",
+      )
+        .choices(LOG_FORMATS)
+        .default(LOG_FORMATS.find((f) => f === env.LOG_FORMAT) ?? "auto"),
+    )
+    .version(packageVersion(), "-V, --version", "print the version and exit")
     .addHelpText(
       "after",
       `
@@ -91,6 +136,7 @@ Point the Google client at it:
     database?: string;
     jobDelayMs: number;
     logLevel: string;
+    logFormat: LogFormat;
   }>();
   return {
     kind: "run",
@@ -103,5 +149,6 @@ Point the Google client at it:
       ...(o.data ? { data: o.data } : {}),
       ...(o.database ? { database: o.database } : {}),
     },
+    logFormat: o.logFormat,
   };
 }

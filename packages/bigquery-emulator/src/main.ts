@@ -3,7 +3,7 @@
  * `bigquery-emulator`: runs the emulator until SIGTERM or SIGINT.
  */
 import pino from "pino";
-import { parseCli } from "./cli";
+import { isPretty, parseCli, prettyDestination } from "./cli";
 import { startEmulator } from "./emulator";
 
 // `bigquery-emulator --help | head` closes the pipe early; that is not an error worth a stack trace.
@@ -18,25 +18,32 @@ async function main(): Promise<void> {
     process.exitCode = outcome.code;
     return;
   }
-  const logger = pino({ name: "bigquery-emulator", level: outcome.options.logLevel });
-  const emulator = await startEmulator({ ...outcome.options, logger });
-
+  const logger = pino(
+    { name: "bigquery-emulator", level: outcome.options.logLevel },
+    isPretty(outcome.logFormat, process.stdout) ? prettyDestination(1) : pino.destination({ dest: 1, sync: true }),
+  );
+  // Handlers first: a signal that arrives right after the "listening" line must close the emulator
+  // gracefully, not kill the process by the signal's default action.
+  const started = startEmulator({ ...outcome.options, logger });
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     // A second signal means the user does not want to wait for the graceful path.
     if (stopping) process.exit(1);
     stopping = true;
     logger.info({ signal }, "shutting down");
-    emulator.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, "shutdown failed");
-        process.exit(1);
-      },
-    );
+    started
+      .then((emulator) => emulator.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, "shutdown failed");
+          process.exit(1);
+        },
+      );
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
+  await started;
 }
 
 main().catch((error: unknown) => {

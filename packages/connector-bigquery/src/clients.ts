@@ -1,6 +1,20 @@
 import { createHash } from "node:crypto";
-import { BigQuery, type BigQueryOptions } from "@google-cloud/bigquery";
+import type { BigQuery, BigQueryOptions } from "@google-cloud/bigquery";
 import { ConnectorError } from "@flyte-connectors/runtime";
+
+type GoogleBigQuery = typeof import("@google-cloud/bigquery");
+let sdk: GoogleBigQuery | undefined;
+
+/**
+ * The Google client, loaded on first use: it takes a third to half a second to load, which every
+ * `flyte-connector serve` that discovers this package would pay at start even if no BigQuery task ever
+ * comes. Only type imports of it may appear at the top of any module of this package.
+ */
+function googleBigQuery(): GoogleBigQuery {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberately lazy, see above
+  sdk ??= require("@google-cloud/bigquery") as GoogleBigQuery;
+  return sdk;
+}
 
 export interface ClientKey {
   project: string;
@@ -26,7 +40,7 @@ export interface ClientCacheOptions {
 /**
  * BigQuery clients cached per (project, location, user agent, credential), bounded, so a connector
  * serving many projects doesn't build a client (and an auth client) per call. Keys hold a hash of the
- * credential, never the credential itself.
+ * credential, never the credential itself. The first `get` loads the Google client.
  */
 export class BigQueryClients {
   readonly #clients = new Map<string, BigQuery>();
@@ -56,7 +70,7 @@ export class BigQueryClients {
       this.#clients.set(id, cached);
       return cached;
     }
-    const client = new BigQuery(this.#clientOptions(key));
+    const client = new (googleBigQuery().BigQuery)(this.#clientOptions(key));
     this.#clients.set(id, client);
     while (this.#clients.size > this.#max) this.#clients.delete(this.#clients.keys().next().value as string);
     return client;

@@ -14,7 +14,16 @@ import {
 import type { LiteralType } from "@flyte-connectors/runtime/wire";
 import { BigQueryClients, type ClientCacheOptions } from "./clients";
 import { DEFAULT_CREDENTIALS_SECRET, parseCustomConfig } from "./config";
+import {
+  destinationTable,
+  jobError,
+  parseInsertAnswer,
+  parseJobResource,
+  statisticsInfo,
+  type JobResource,
+} from "./job-resource";
 import { queryParameters } from "./params";
+import { clip } from "./text";
 
 export const TASK_TYPE = "bigquery_query_job_task";
 
@@ -53,19 +62,20 @@ export interface BigQueryConnectorOptions extends ClientCacheOptions {
  * - create is idempotent: the job id is derived from the task attempt, and BigQuery's "already exists"
  *   means the job is ours.
  * - inputs become named query parameters typed from the task interface.
- * - get reports the job's state, the destination table as output `results`, and statistics.
+ * - get reports the job's state, the destination table as output `results`, and statistics. A job
+ *   resource of an unexpected shape is reported as RUNNING with a message (see `job-resource.ts`).
  * - delete cancels; unknown and finished jobs count as done.
  */
 export class BigQueryConnector extends AsyncConnector<BigQueryJobMeta> {
   readonly name = "Bigquery Connector";
   readonly taskTypeName = TASK_TYPE;
   readonly metadata = jsonMeta<BigQueryJobMeta>(["job_id", "project", "location"]);
-  readonly clients: BigQueryClients;
+  readonly #clients: BigQueryClients;
   readonly #defaultSdkVersion: string;
 
   constructor(options: BigQueryConnectorOptions = {}) {
     super();
-    this.clients = new BigQueryClients(options);
+    this.#clients = new BigQueryClients(options);
     this.#defaultSdkVersion = options.defaultSdkVersion ?? "0.0.0";
   }
 
@@ -105,28 +115,34 @@ export class BigQueryConnector extends AsyncConnector<BigQueryJobMeta> {
           },
         };
     let location = config.location;
+    let answer: unknown;
     try {
-      const [created] = await beforeDeadline(
-        client.createJob({ configuration: { query, ...job }, jobId, location }),
+      answer = await beforeDeadline(
+        insertJob(client, {
+          jobReference: { projectId: config.project, jobId, location },
+          configuration: { query, ...job },
+        }),
         ctx,
       );
-      location = created.location ?? location;
-      logger.info({ jobId, location }, "query job created");
     } catch (error) {
-      const created = createdAnyway(error);
-      if (created) {
-        location = created.location ?? location;
-        logger.info(
-          { jobId, location },
-          created.repeated
-            ? "query job exists already (repeated create)"
-            : "query job created; it failed at once",
-        );
-      } else {
-        if (signal.aborted) throw error;
-        throw toConnectorError(error, "create the query job");
+      // 409: the job exists, made by an earlier attempt of this create. It is ours.
+      if (httpStatus(error) === 409) {
+        logger.info({ jobId, location }, "query job exists already (repeated create)");
+        return { job_id: jobId, project: config.project, location: location ?? "", user_agent: userAgent };
       }
+      if (signal.aborted) throw error;
+      throw toConnectorError(error, "create the query job");
     }
+    const inserted = parseInsertAnswer(answer);
+    if (!inserted.ok) {
+      // Retryable: the job may exist, and the retry's insert of the same job id gets 409 and keeps it.
+      throw ConnectorError.unavailable(`BigQuery gave an unexpected answer to the job insert (${inserted.problem})`);
+    }
+    location = inserted.value.location ?? location;
+    logger.info(
+      { jobId, location },
+      inserted.value.failedAtOnce ? "query job created; it failed at once" : "query job created",
+    );
     return { job_id: jobId, project: config.project, location: location ?? "", user_agent: userAgent };
   }
 
@@ -139,12 +155,12 @@ export class BigQueryConnector extends AsyncConnector<BigQueryJobMeta> {
       },
     ];
     const client = this.#client(ctx, meta.project, meta.location || undefined, meta.user_agent);
-    let metadata: JobResource;
+    let answer: unknown;
     try {
-      [metadata] = (await beforeDeadline(
+      [answer] = await beforeDeadline(
         client.job(meta.job_id, { location: meta.location || undefined }).getMetadata(),
         ctx,
-      )) as [JobResource, unknown];
+      );
     } catch (error) {
       const status = httpStatus(error);
       if (status === 404)
@@ -165,10 +181,17 @@ export class BigQueryConnector extends AsyncConnector<BigQueryJobMeta> {
       const trouble =
         error instanceof NoAnswerInTime
           ? "did not answer in time"
-          : `is unreachable (${describeError(error)})`;
+          : error instanceof SyntaxError
+            ? "gave an unexpected answer (a body that is not JSON)"
+            : `is unreachable (${describeError(error)})`;
       return { phase: Phase.RUNNING, message: `BigQuery ${trouble}; will check again`, logLinks };
     }
-    return resourceOf(metadata, logLinks);
+    const job = parseJobResource(answer);
+    if (!job.ok) {
+      // Not terminal: a proxy's page or an API hiccup usually passes, and the task's timeout bounds it.
+      return { phase: Phase.RUNNING, message: `BigQuery gave an unexpected answer (${job.problem}); will check again`, logLinks };
+    }
+    return resourceOf(job.value, logLinks);
   }
 
   async delete(meta: BigQueryJobMeta, ctx: CallContext): Promise<void> {
@@ -190,7 +213,7 @@ export class BigQueryConnector extends AsyncConnector<BigQueryJobMeta> {
     userAgent: string,
     secretName?: string,
   ): BigQuery {
-    return this.clients.get({ project, location, userAgent, credentials: credentialsFor(ctx, secretName) });
+    return this.#clients.get({ project, location, userAgent, credentials: credentialsFor(ctx, secretName) });
   }
 }
 
@@ -212,73 +235,49 @@ function credentialsFor(ctx: CallContext, secretName: string | undefined): strin
   return ctx.secrets.get(DEFAULT_CREDENTIALS_SECRET);
 }
 
-interface JobResource {
-  configuration?: {
-    labels?: Record<string, string>;
-    query?: { destinationTable?: { projectId: string; datasetId: string; tableId: string } };
-  };
-  status?: {
-    state?: string;
-    errorResult?: { reason?: string; message?: string; location?: string };
-    errors?: unknown[];
-  };
-  statistics?: {
-    totalBytesProcessed?: string;
-    query?: {
-      totalBytesProcessed?: string;
-      totalSlotMs?: string;
-      cacheHit?: boolean;
-      statementType?: string;
-      numDmlAffectedRows?: string;
-    };
-  };
-}
-
 function resourceOf(job: JobResource, logLinks: LogLink[]): Resource {
-  const state = job.status?.state ?? "PENDING";
-  const stats = job.statistics?.query ?? {};
-  const customInfo = dropUndefined({
-    state,
-    totalBytesProcessed: stats.totalBytesProcessed ?? job.statistics?.totalBytesProcessed,
-    totalSlotMs: stats.totalSlotMs,
-    cacheHit: stats.cacheHit,
-    statementType: stats.statementType,
-    numDmlAffectedRows: stats.numDmlAffectedRows,
-  });
+  const state = job.status.state;
+  const customInfo = statisticsInfo(job);
   switch (state) {
     case "PENDING":
       return { phase: Phase.QUEUED, message: "PENDING", logLinks };
     case "RUNNING":
       return { phase: Phase.RUNNING, message: "RUNNING", logLinks };
     case "DONE": {
-      const error = job.status?.errorResult;
+      const error = jobError(job.status.errorResult);
       if (error) {
-        const reason = error.reason ?? "unknown";
+        const { reason } = error;
         // "stopped" is how BigQuery ends a cancelled job.
         const phase =
           reason === "stopped"
             ? Phase.ABORTED
-            : TRANSIENT_REASONS.has(reason)
+            : reason !== undefined && TRANSIENT_REASONS.has(reason)
               ? Phase.RETRYABLE_FAILED
               : Phase.FAILED;
-        return { phase, message: `${reason}: ${error.message ?? "the query failed"}`, logLinks, customInfo };
+        return { phase, message: reason ? `${reason}: ${error.message}` : error.message, logLinks, customInfo };
       }
-      const table =
-        job.configuration?.labels?.[NO_OUTPUTS_LABEL] === "none"
-          ? undefined
-          : job.configuration?.query?.destinationTable;
-      const outputs = table
-        ? { results: new DataFrame(`bq://${table.projectId}:${table.datasetId}.${table.tableId}`) }
+      if (job.configuration?.labels?.[NO_OUTPUTS_LABEL] === "none") {
+        return { phase: Phase.SUCCEEDED, message: "DONE", logLinks, customInfo };
+      }
+      const table = destinationTable(job);
+      if (!table.ok) {
+        // Terminal: a finished job's resource will not change, and the output cannot be named.
+        return {
+          phase: Phase.FAILED,
+          message: `the job is DONE but its result table cannot be read (${table.problem})`,
+          logLinks,
+          customInfo,
+        };
+      }
+      const outputs = table.value
+        ? { results: new DataFrame(`bq://${table.value.projectId}:${table.value.datasetId}.${table.value.tableId}`) }
         : undefined;
       return { phase: Phase.SUCCEEDED, message: "DONE", logLinks, outputs, customInfo };
     }
     default:
-      return { phase: Phase.RUNNING, message: `unrecognised job state ${JSON.stringify(state)}`, logLinks };
+      // A state this version does not know: keep polling rather than guess an ending.
+      return { phase: Phase.RUNNING, message: `unrecognised job state ${JSON.stringify(clip(state, 100))}; will check again`, logLinks };
   }
-}
-
-function dropUndefined(record: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined));
 }
 
 function httpStatus(error: unknown): number | undefined {
@@ -290,28 +289,32 @@ function describeError(error: unknown): string {
   const status = httpStatus(error);
   if (status !== undefined) return `HTTP ${status}`;
   const code = (error as { code?: unknown })?.code;
-  return typeof code === "string"
-    ? code
-    : error instanceof Error
-      ? error.message.split("\n", 1)[0]
-      : String(error);
+  return clip(typeof code === "string" ? code : firstLine(error), 200);
+}
+
+/** The first line of an error's message: the Google client appends every sub-error on lines below. */
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split("\n", 1)[0];
 }
 
 /**
- * Whether a failed insert still left our job in BigQuery: a 409 (the job exists: a repeated create), or
- * an answer carrying the new job whose status holds errors (BigQuery rejected the query at once).
+ * `jobs.insert`, through the client's authenticated request (its retries and user agent included). Not
+ * `createJob`: that reads `status.errors` of the answer unchecked, and an answer without `status` turns
+ * into an unhandled rejection and a call that never settles.
  */
-function createdAnyway(error: unknown): { repeated: boolean; location?: string } | undefined {
-  if (httpStatus(error) === 409) return { repeated: true };
-  const response = (error as { response?: { jobReference?: { location?: string } } })?.response;
-  if (response?.jobReference) return { repeated: false, location: response.jobReference.location };
-  return undefined;
+function insertJob(client: BigQuery, body: Record<string, unknown>): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    client.request({ method: "POST", uri: "/jobs", json: body }, (error, answer) => (error ? reject(error) : resolve(answer)));
+  });
 }
 
 function toConnectorError(error: unknown, action: string): ConnectorError {
   if (error instanceof ConnectorError) return error;
   const status = httpStatus(error);
-  const message = `could not ${action}: ${error instanceof Error ? error.message.split("\n", 1)[0] : String(error)}`;
+  const message =
+    error instanceof SyntaxError
+      ? `could not ${action}: BigQuery gave an answer that is not JSON`
+      : `could not ${action}: ${clip(firstLine(error))}`;
   if (status === 400) return ConnectorError.badRequest(message, { cause: error });
   if (status === 401 || status === 403) return ConnectorError.permissionDenied(message, { cause: error });
   if (status === 404) return ConnectorError.notFound(message, { cause: error });

@@ -24,6 +24,8 @@
  * // results.uri = "bq://local-project:<dataset>.<table>"
  * ```
  *
+ * Loading this module does not load `@google-cloud/bigquery`: the first BigQuery call does.
+ *
  * @module
  */
 import { BigQueryConnector } from "./connector";
@@ -42,15 +44,8 @@ export {
   type BigQueryTaskOptions,
   type QueryJobConfig,
 } from "./task";
-export { BigQueryClients, type ClientCacheOptions } from "./clients";
-export { parseCustomConfig, type BigQueryCustomConfig } from "./config";
-export {
-  queryParameters,
-  parseParameterType,
-  type QueryParameter,
-  type QueryParameterType,
-  type QueryParameterValue,
-} from "./params";
+export type { ClientCacheOptions } from "./clients";
+export type { BigQueryCustomConfig } from "./config";
 
 /** What `flyte-connector serve` loads from this package. */
 export const connectors = [new BigQueryConnector()];

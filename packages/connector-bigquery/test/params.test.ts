@@ -1,7 +1,8 @@
 /** Custom config parsing and query parameters: the parts of the BigQuery connector that need no service. */
 import { ConnectorError, Float } from "@flyte-connectors/runtime";
 import { LiteralType } from "@flyte-connectors/runtime/wire";
-import { parseCustomConfig, parseParameterType, queryParameters } from "../src";
+import { parseCustomConfig } from "../src/config";
+import { parseParameterType, queryParameters } from "../src/params";
 
 const simple = (value: number) => LiteralType.fromPartial({ type: { $case: "simple", value } });
 const list = (of: LiteralType) => LiteralType.fromPartial({ type: { $case: "collectionType", value: of } });

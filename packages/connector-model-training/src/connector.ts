@@ -12,7 +12,17 @@ import {
   type Resource,
 } from "@flyte-connectors/runtime";
 import { DEFAULT_RETRY_POLICY, requestWithRetries, type RetryPolicy } from "./http";
-import type { JobView, LogsPage } from "./service/wire";
+import {
+  describeProgress,
+  errorBodyText,
+  errorText,
+  parseCreateAnswer,
+  parseJobView,
+  parseLogsPage,
+  progressInfo,
+  type JobView,
+} from "./responses";
+import { clip } from "./text";
 
 export const TASK_TYPE = "external_model_training";
 
@@ -65,7 +75,7 @@ function isHttpUrl(value: string): boolean {
 }
 
 export interface ModelTrainingConnectorOptions {
-  /** Retries of transient HTTP trouble within one call. Defaults: `DEFAULT_RETRY_POLICY`. */
+  /** Retries of transient HTTP trouble within one call; each field has its default (see `RetryPolicy`). */
   retry?: Partial<RetryPolicy>;
   /** The HTTP client; default a fresh axios instance. */
   http?: AxiosInstance;
@@ -81,6 +91,8 @@ export interface ModelTrainingConnectorOptions {
  * - get: maps the service's status to a phase; `finished` → SUCCEEDED with output `results` (a file).
  *   Transient trouble (5xx, timeouts, the service down) is retried within the call's deadline and then
  *   reported as RUNNING with a message — never an error, which the backend would count against the task.
+ *   So is an answer of the wrong shape (a proxy's error page, a half-deployed service); progress that
+ *   cannot be read is left out of the message. Every answer is parsed in `responses.ts`.
  * - delete: `DELETE`; 404 (unknown) and 409 (already finished) count as done.
  * - getLogs: pages through `GET {endpoint}/{job_id}/logs`.
  */
@@ -113,10 +125,14 @@ export class ModelTrainingConnector extends AsyncConnector<ModelTrainJobMeta> {
     }
     const { response } = result;
     if (response.status >= 400) throw errorForCreate(response, endpoint);
-    const jobId = (response.data as { job_id?: unknown } | undefined)?.job_id;
-    if (typeof jobId !== "string" || !jobId) {
-      throw ConnectorError.unavailable(`the training service answered ${response.status} without a job_id`);
+    const answer = parseCreateAnswer(response.data);
+    if (!answer.ok) {
+      // Retryable: the job may exist, and a repeated create with the same Idempotency-Key finds it.
+      throw ConnectorError.unavailable(
+        `the training service gave an unexpected answer to the job request (HTTP ${response.status}: ${answer.problem})`,
+      );
     }
+    const jobId = answer.value.job_id;
     logger.info({ jobId, reused: response.status === 200 }, "training job submitted");
     const meta: ModelTrainJobMeta = { job_id: jobId, endpoint };
     if (dashboardTemplate && dashboardTemplate !== DEFAULT_DASHBOARD_TEMPLATE) {
@@ -140,9 +156,18 @@ export class ModelTrainingConnector extends AsyncConnector<ModelTrainJobMeta> {
       return { phase: Phase.FAILED, message: `the training service rejected the credentials (HTTP ${response.status})` };
     }
     if (response.status >= 400) {
-      return { phase: Phase.FAILED, message: `the training service answered HTTP ${response.status}: ${serviceError(response)}` };
+      return { phase: Phase.FAILED, message: `the training service answered HTTP ${response.status}: ${errorBodyText(response.data)}` };
     }
-    return this.#resourceOf(meta, response.data as JobView);
+    const job = parseJobView(response.data);
+    if (!job.ok) {
+      // Not terminal: a proxy's error page or a service mid-deploy usually passes; the task's timeout bounds it.
+      return {
+        phase: Phase.RUNNING,
+        message: `the training service gave an unexpected answer (HTTP ${response.status}: ${job.problem}); will check again`,
+        logLinks: this.#logLinks(meta),
+      };
+    }
+    return this.#resourceOf(meta, job.value);
   }
 
   async delete(meta: ModelTrainJobMeta, { secrets, signal, deadline }: CallContext): Promise<void> {
@@ -178,14 +203,18 @@ export class ModelTrainingConnector extends AsyncConnector<ModelTrainJobMeta> {
             "so give the connector the key as FLYTE_SECRET_API_KEY or /etc/secrets/api_key",
         );
       }
-      if (response.status >= 400) throw ConnectorError.unavailable(`cannot read logs: HTTP ${response.status}`);
-      const page = response.data as LogsPage;
-      const lines = (page.lines ?? []).map((l) => ({ message: l.message, timestamp: new Date(l.timestamp) }));
+      if (response.status >= 400) {
+        throw ConnectorError.unavailable(`cannot read logs: HTTP ${response.status}: ${errorBodyText(response.data)}`);
+      }
+      const page = parseLogsPage(response.data);
+      if (!page.ok) {
+        throw ConnectorError.unavailable(`the training service gave an unexpected logs page (${page.problem})`);
+      }
+      const { lines, received, nextToken: next } = page.value;
       if (lines.length) yield { lines };
       sent += lines.length;
       // Stop at the end of the logs, at a page with nothing new, or once the caller has enough.
-      const next = page.next_token ?? "";
-      const done = !next || lines.length === 0 || (request.lines > 0 && sent >= request.lines);
+      const done = !next || received === 0 || (request.lines > 0 && sent >= request.lines);
       token = next || token;
       if (done) {
         yield { token: next };
@@ -194,28 +223,39 @@ export class ModelTrainingConnector extends AsyncConnector<ModelTrainJobMeta> {
     }
   }
 
+  #logLinks(meta: ModelTrainJobMeta) {
+    return [{ name: "Training Dashboard", uri: meta.dashboard_url ?? fillTemplate(DEFAULT_DASHBOARD_TEMPLATE, meta) }];
+  }
+
   #resourceOf(meta: ModelTrainJobMeta, job: JobView): Resource {
-    const logLinks = [{ name: "Training Dashboard", uri: meta.dashboard_url ?? fillTemplate(DEFAULT_DASHBOARD_TEMPLATE, meta) }];
-    switch (job?.status) {
+    const logLinks = this.#logLinks(meta);
+    switch (job.status) {
       case "queued":
         return { phase: Phase.QUEUED, message: "queued", logLinks };
       case "running": {
-        const p = job.progress;
-        const message = p ? `epoch ${p.epoch}/${p.epochs}, loss ${p.loss.toFixed(4)}` : "running";
-        return { phase: Phase.RUNNING, message, logLinks, customInfo: p ? { progress: p } : undefined };
+        const progress = progressInfo(job.progress);
+        return {
+          phase: Phase.RUNNING,
+          message: describeProgress(progress) ?? "running",
+          logLinks,
+          customInfo: progress ? { progress } : undefined,
+        };
       }
       case "finished":
-        if (typeof job.results !== "string" || !job.results) {
+        if (!job.results) {
+          // Terminal: a finished job's answer will not change, and there is no output to give.
           return { phase: Phase.FAILED, message: "the job finished without a results URI", logLinks };
         }
         return { phase: Phase.SUCCEEDED, message: "finished", outputs: { results: new FlyteFile(job.results) }, logLinks };
-      case "failed":
-        return { phase: Phase.FAILED, message: job.error ? `training failed: ${job.error}` : "training failed", logLinks };
+      case "failed": {
+        const error = errorText(job.error);
+        return { phase: Phase.FAILED, message: error ? `training failed: ${error}` : "training failed", logLinks };
+      }
       case "cancelled":
         return { phase: Phase.ABORTED, message: "the job was cancelled", logLinks };
       default:
         // A status this version does not know: keep polling rather than guess an ending.
-        return { phase: Phase.RUNNING, message: `unrecognised status ${JSON.stringify(job?.status ?? null)}`, logLinks };
+        return { phase: Phase.RUNNING, message: `unrecognised status ${JSON.stringify(clip(job.status, 100))}; will check again`, logLinks };
     }
   }
 
@@ -265,13 +305,8 @@ function requireEpochs(value: unknown): number {
   return epochs;
 }
 
-function serviceError(response: AxiosResponse): string {
-  const error = (response.data as { error?: unknown } | undefined)?.error;
-  return typeof error === "string" ? error : "no details";
-}
-
 function errorForCreate(response: AxiosResponse, endpoint: string): ConnectorError {
-  const detail = serviceError(response);
+  const detail = errorBodyText(response.data);
   switch (response.status) {
     case 400:
     case 422:

@@ -1,6 +1,7 @@
 /**
  * @flyte-connectors/connector-model-training — run `external_model_training` tasks on a model-training
- * service, plus the reference service itself for tests and local runs.
+ * service. The reference service itself, for tests and local runs, is the subpath
+ * `@flyte-connectors/connector-model-training/service` (and the `model-training-service` bin).
  *
  * @example Serve the connector (the package declares `flyteConnector`, so no flags are needed):
  * ```sh
@@ -9,14 +10,16 @@
  *
  * @example Run the reference service and a job against it from code:
  * ```ts
- * import { ModelTrainingConnector, startTrainingService } from "@flyte-connectors/connector-model-training";
  * import { ConnectorRegistry } from "@flyte-connectors/runtime";
- * import { ConnectorServer } from "@flyte-connectors/runtime/server";
+ * import { ModelTrainTask, connectors } from "@flyte-connectors/connector-model-training";
+ * import { startTrainingService } from "@flyte-connectors/connector-model-training/service";
  *
  * const service = await startTrainingService({ port: 8080 });
- * const server = new ConnectorServer({ registry: new ConnectorRegistry([new ModelTrainingConnector()]) });
- * await server.listen({ port: 8000 });
- * // A task with custom config { endpoint: service.endpoint } and inputs { dataset_uri, epochs } now runs.
+ * const task = new ModelTrainTask("model_train", service.endpoint);
+ * const { results } = await task.execute(
+ *   { epochs: 3, dataset_uri: "gs://my-bucket/dataset.csv" },
+ *   { registry: new ConnectorRegistry(connectors) },
+ * );
  * ```
  *
  * @module
@@ -24,28 +27,8 @@
 import { ModelTrainingConnector } from "./connector";
 
 export { ModelTrainingConnector, TASK_TYPE, type ModelTrainJobMeta, type ModelTrainingConnectorOptions } from "./connector";
-export { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./http";
+export type { RetryPolicy } from "./http";
 export { ModelTrainTask, type ModelTrainTaskOptions } from "./task";
-export {
-  InvalidSettingsError,
-  MAX_EPOCHS,
-  TERMINAL_STATUSES,
-  createJobRequestSchema,
-  isTerminalStatus,
-  startTrainingService,
-  type CreateJobRequest,
-  type CreateJobResponse,
-  type ErrorResponse,
-  type JobProgress,
-  type JobSnapshot,
-  type JobView,
-  type LogLine,
-  type LogsPage,
-  type RequestCounts,
-  type TrainingJobStatus,
-  type TrainingService,
-  type TrainingServiceOptions,
-} from "./service";
 
 /** What `flyte-connector serve` loads from this package. */
 export const connectors = [new ModelTrainingConnector()];

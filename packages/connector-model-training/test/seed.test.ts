@@ -8,7 +8,8 @@ import { PassThrough } from "node:stream";
 import { ConnectorServer } from "@flyte-connectors/runtime/server";
 import { FlyteFile, defaultRegistry } from "@flyte-connectors/runtime";
 import { TaskAbortedError, createExecutionLogger } from "@flyte-connectors/runtime/executor";
-import { ModelTrainTask, startTrainingService, type TrainingService } from "../src";
+import { ModelTrainTask } from "../src";
+import { startTrainingService, type TrainingService } from "@flyte-connectors/connector-model-training/service";
 import { registerConnector, trainModel } from "../examples/seed";
 
 const API_KEY = "seed-key-Hq3Lm9Zt";

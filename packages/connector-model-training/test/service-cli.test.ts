@@ -1,11 +1,15 @@
 import axios from "axios";
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { PassThrough } from "node:stream";
+import pino from "pino";
 import { parseCli, type CliOutcome } from "../src/service/cli";
+import { isPretty, prettyDestination } from "../src/service/log-output";
 
 const BIN = path.join(__dirname, "../dist/service/main.js");
 const API_KEY = "sk-cli-test-0a1b2c3d";
+const VERSION = (JSON.parse(readFileSync(path.join(__dirname, "../package.json"), "utf8")) as { version: string }).version;
 
 function parse(
   args: string[],
@@ -26,6 +30,7 @@ describe("model-training-service command line (in process)", () => {
     expect(outcome).toEqual({
       kind: "run",
       logLevel: "info",
+      logFormat: "auto",
       settings: {
         port: 8080,
         host: "127.0.0.1",
@@ -46,12 +51,14 @@ describe("model-training-service command line (in process)", () => {
       MODEL_TRAINING_API_KEY: API_KEY,
       MODEL_TRAINING_MODELS_DIR: "/tmp/models",
       MODEL_TRAINING_LOG_LEVEL: "warn",
+      MODEL_TRAINING_LOG_FORMAT: "json",
       MODEL_TRAINING_BASE_PATH: "/v2/train",
     };
     const { outcome } = parse(["--port", "0", "--log-page-size", "10", "--host", "0.0.0.0"], env);
     expect(outcome).toEqual({
       kind: "run",
       logLevel: "warn",
+      logFormat: "json",
       settings: expect.objectContaining({
         port: 0,
         host: "0.0.0.0",
@@ -75,6 +82,8 @@ describe("model-training-service command line (in process)", () => {
       "--fail-rate",
       "--api-key",
       "--models-dir",
+      "--log-format",
+      "--version",
       "X-Fail-Job",
     ]) {
       expect(out).toContain(text);
@@ -93,6 +102,16 @@ describe("model-training-service command line (in process)", () => {
     expect(err).toContain("--api-key must not be empty");
     expect(err).toContain('MODEL_TRAINING_EPOCH_MS "-3" must be an integer');
     expect(err).toContain('MODEL_TRAINING_LOG_LEVEL "loud" must be one of');
+    expect(parse(["--log-format", "xml"]).err).toContain('--log-format "xml" must be one of auto, pretty, json');
+  });
+
+  test("--version prints the package's version and exits 0", () => {
+    expect(VERSION).toMatch(/^\d+\.\d+\.\d+/);
+    for (const flag of ["--version", "-V"]) {
+      const { outcome, out } = parse([flag]);
+      expect(outcome).toEqual({ kind: "exit", code: 0 });
+      expect(out).toBe(`${VERSION}\n`);
+    }
   });
 
   test("unknown flags and stray arguments exit 2", () => {
@@ -101,6 +120,35 @@ describe("model-training-service command line (in process)", () => {
     expect(unknown.err).toContain("unknown option '--bogus'");
     expect(parse(["serve"]).outcome).toEqual({ kind: "exit", code: 2 });
     expect(parse(["--port"]).outcome).toEqual({ kind: "exit", code: 2 });
+  });
+});
+
+describe("log output", () => {
+  test("auto is pretty on a terminal and JSON elsewhere; pretty and json are forced", () => {
+    expect(isPretty("auto", { isTTY: true })).toBe(true);
+    expect(isPretty("auto", { isTTY: false })).toBe(false);
+    expect(isPretty("auto", {})).toBe(false);
+    expect(isPretty("pretty", {})).toBe(true);
+    expect(isPretty("json", { isTTY: true })).toBe(false);
+  });
+
+  test("pretty lines are human-readable, carry the fields, and keep redaction", () => {
+    const out = new PassThrough();
+    let text = "";
+    out.on("data", (chunk) => (text += chunk));
+    const logger = pino(
+      { name: "model-training-service", redact: { paths: ["apiKey"], censor: "[REDACTED]" } },
+      prettyDestination(out, { colorize: false }),
+    );
+    logger.info({ endpoint: "http://127.0.0.1:8080/train", apiKey: API_KEY }, "listening");
+    logger.warn("slow");
+    const lines = text.split("\n");
+    expect(lines[0]).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO \(model-training-service\): listening$/);
+    expect(text).toContain('endpoint: "http://127.0.0.1:8080/train"');
+    expect(text).toContain('apiKey: "[REDACTED]"');
+    expect(text).toMatch(/WARN \(model-training-service\): slow/);
+    expect(text).not.toContain(API_KEY);
+    expect(text).not.toContain('{"level"');
   });
 });
 
@@ -141,6 +189,34 @@ describe("model-training-service bin", () => {
     expect(code).toBe(0);
     expect(out).toContain("Usage: model-training-service");
     expect(out).toContain("MODEL_TRAINING_PORT");
+  });
+
+  test("--version prints the version", async () => {
+    const { code, out } = await finished(run(["--version"]));
+    expect(code).toBe(0);
+    expect(out).toBe(`${VERSION}\n`);
+  });
+
+  test("--log-format pretty makes the lines human-readable on a pipe too, to the last one", async () => {
+    const child = run(["--port", "0", "--log-format", "pretty"], { MODEL_TRAINING_API_KEY: API_KEY, NO_COLOR: "1" });
+    const exit = finished(child);
+    await new Promise<void>((resolve, reject) => {
+      let buffered = "";
+      child.stdout.on("data", (chunk) => {
+        buffered += chunk;
+        if (buffered.includes("listening on")) resolve();
+      });
+      child.on("close", (code) => reject(new Error(`exited ${code} before listening`)));
+    });
+    child.kill("SIGTERM");
+    const { code, out } = await exit;
+    expect(code).toBe(0);
+    expect(out).toMatch(
+      /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO \(model-training-service\): model-training service listening on http:\/\/127\.0\.0\.1:\d+\/train$/m,
+    );
+    expect(out).toMatch(/INFO \(model-training-service\): model-training service stopped$/m);
+    expect(out).not.toContain('{"level"');
+    expect(out).not.toContain(API_KEY);
   });
 
   test("a bad flag exits 2 with a clear message", async () => {

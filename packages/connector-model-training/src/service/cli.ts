@@ -2,9 +2,12 @@
  * The `model-training-service` command line: flags, their environment variables, validation. Kept apart
  * from `main.ts` so it can be exercised in-process without starting anything.
  */
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import type { LevelWithSilent } from "pino";
 import { z } from "zod";
+import { LOG_FORMATS, type LogFormat } from "./log-output";
 import {
   DEFAULT_BASE_PATH,
   DEFAULT_EPOCH_MS,
@@ -108,9 +111,23 @@ const LOG_LEVEL_FLAG: FlagSpec = {
   description: `log level (${LOG_LEVELS.join(", ")})`,
   shownDefault: "info",
 };
+const LOG_FORMAT_FLAG: FlagSpec = {
+  flag: "--log-format",
+  placeholder: "format",
+  env: "MODEL_TRAINING_LOG_FORMAT",
+  description: "log lines: pretty (human-readable), json, or auto (pretty on a terminal, json elsewhere)",
+  shownDefault: "auto",
+};
 
 export type CliOutcome =
-  { kind: "run"; settings: ServiceSettings; logLevel: LevelWithSilent } | { kind: "exit"; code: number };
+  | { kind: "run"; settings: ServiceSettings; logLevel: LevelWithSilent; logFormat: LogFormat }
+  | { kind: "exit"; code: number };
+
+/** This package's version, for --version: dist/service/ and src/service/ are both two folders down. */
+export function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(path.join(__dirname, "../../package.json"), "utf8")) as { version?: unknown };
+  return typeof manifest.version === "string" ? manifest.version : "unknown";
+}
 
 export interface CliOutput {
   writeOut(text: string): void;
@@ -129,11 +146,12 @@ export function createProgram(output: CliOutput = processOutput): Command {
       "Reference model-training service: the HTTP API the model-training connector talks to. In-memory jobs " +
         "train epoch by epoch, write a model file, and can be told to fail, for tests and the local stack.",
     )
+    .version(packageVersion(), "-V, --version", "print the version and exit")
     .allowExcessArguments(false)
     .exitOverride()
     .configureOutput({ writeOut: output.writeOut, writeErr: output.writeErr })
     .showHelpAfterError(`(run ${COMMAND_NAME} --help for usage)`);
-  for (const spec of [...Object.values(SETTING_FLAGS), LOG_LEVEL_FLAG]) {
+  for (const spec of [...Object.values(SETTING_FLAGS), LOG_LEVEL_FLAG, LOG_FORMAT_FLAG]) {
     const shown = spec.shownDefault === undefined ? "" : `; default: ${spec.shownDefault}`;
     program.addOption(
       new Option(`${spec.flag} <${spec.placeholder}>`, `${spec.description} (env: ${spec.env}${shown})`),
@@ -192,6 +210,7 @@ export function parseCli(
   for (const [key, spec] of Object.entries(SETTING_FLAGS)) raw[key] = valueOf(key, spec);
   raw.port ??= DEFAULT_CLI_PORT;
   const rawLogLevel = valueOf("logLevel", LOG_LEVEL_FLAG) ?? "info";
+  const rawLogFormat = valueOf("logFormat", LOG_FORMAT_FLAG) ?? "auto";
 
   const problems: string[] = [];
   let settings: ServiceSettings | undefined;
@@ -211,10 +230,16 @@ export function parseCli(
       `${sources.get("logLevel")} ${JSON.stringify(rawLogLevel)} must be one of ${LOG_LEVELS.join(", ")}`,
     );
   }
-  if (problems.length > 0 || !settings || !logLevel.success) {
+  const logFormat = z.enum(LOG_FORMATS).safeParse(rawLogFormat);
+  if (!logFormat.success) {
+    problems.push(
+      `${sources.get("logFormat")} ${JSON.stringify(rawLogFormat)} must be one of ${LOG_FORMATS.join(", ")}`,
+    );
+  }
+  if (problems.length > 0 || !settings || !logLevel.success || !logFormat.success) {
     for (const problem of problems) output.writeErr(`error: ${problem}\n`);
     output.writeErr(`(run ${COMMAND_NAME} --help for usage)\n`);
     return { kind: "exit", code: USAGE_EXIT_CODE };
   }
-  return { kind: "run", settings, logLevel: logLevel.data };
+  return { kind: "run", settings, logLevel: logLevel.data, logFormat: logFormat.data };
 }

@@ -1,9 +1,12 @@
 /**
- * The reference model-training service: the HTTP API the model-training connector talks to, for tests
- * and the local stack.
+ * `@flyte-connectors/connector-model-training/service` — the reference model-training service: the HTTP
+ * API the model-training connector talks to, for tests and the local stack. Kept off the package root so
+ * loading the connector does not load the service.
  *
  * @example
  * ```ts
+ * import { startTrainingService } from "@flyte-connectors/connector-model-training/service";
+ *
  * const service = await startTrainingService({ epochMs: 20, queueMs: 20 });
  * await axios.post(service.endpoint, { dataset_uri: "gs://bucket/data.csv", epochs: 3 });
  * service.unavailable(2); // the next two requests get 503

@@ -4,6 +4,7 @@
  */
 import pino from "pino";
 import { parseCli } from "./cli";
+import { isPretty, prettyDestination } from "./log-output";
 import { startTrainingService } from "./training-service";
 
 // `model-training-service --help | head` closes the pipe early; that is not an error worth a stack trace.
@@ -18,17 +19,22 @@ async function main(): Promise<void> {
     process.exitCode = outcome.code;
     return;
   }
-  const logger = pino({
-    name: "model-training-service",
-    level: outcome.logLevel,
-    // The service never logs headers; this is a second line of defence should anyone add them.
-    redact: {
-      paths: ["headers.authorization", "*.headers.authorization", "apiKey", "*.apiKey"],
-      censor: "[REDACTED]",
+  const logger = pino(
+    {
+      name: "model-training-service",
+      level: outcome.logLevel,
+      // The service never logs headers; this is a second line of defence should anyone add them.
+      // Redaction happens before the lines reach the prettifier, so it covers both formats.
+      redact: {
+        paths: ["headers.authorization", "*.headers.authorization", "apiKey", "*.apiKey"],
+        censor: "[REDACTED]",
+      },
     },
-  });
-  const service = await startTrainingService({ ...outcome.settings, logger });
-
+    isPretty(outcome.logFormat, process.stdout) ? prettyDestination(1) : pino.destination({ dest: 1, sync: true }),
+  );
+  // Handlers first: a signal that arrives right after the "listening" line must stop the service
+  // gracefully, not kill the process by the signal's default action.
+  const started = startTrainingService({ ...outcome.settings, logger });
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -37,16 +43,19 @@ async function main(): Promise<void> {
     }
     stopping = true;
     logger.info({ signal }, "shutting down");
-    service.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, "shutdown failed");
-        process.exit(1);
-      },
-    );
+    started
+      .then((service) => service.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, "shutdown failed");
+          process.exit(1);
+        },
+      );
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
+  await started;
 }
 
 main().catch((error: unknown) => {

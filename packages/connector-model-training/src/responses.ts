@@ -1,0 +1,205 @@
+/**
+ * How the connector reads the training service's answers. The service (or a proxy in front of it) is not
+ * trusted to keep to the contract: every answer is parsed here, and what cannot be used becomes a short,
+ * readable description for a phase message or an error, never a TypeError.
+ */
+import { z } from "zod";
+import type { LogLine } from "@flyte-connectors/runtime";
+import { clip } from "./text";
+
+/** Longest job id accepted: it goes into the resource meta, URLs and log lines. */
+export const MAX_JOB_ID_CHARS = 1024;
+/** Longest log line passed on: one huge line must not push a GetTaskLogs message past gRPC's size limit. */
+export const MAX_LOG_LINE_CHARS = 16 * 1024;
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
+
+/** What a value is, in words, for "x must be a string, not …". */
+function kindOf(value: unknown): string {
+  if (value === undefined) return "missing";
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
+}
+
+/** A whole body that is not the JSON object the contract promises, described without quoting much of it. */
+export function describeBody(body: unknown): string {
+  if (body === undefined || body === "") return "an empty body";
+  if (typeof body === "string") return `a body that is not a JSON object: ${JSON.stringify(clip(body.trim(), 80))}`;
+  return `${kindOf(body)} instead of a JSON object`;
+}
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): Parsed<T> {
+  const result = schema.safeParse(body);
+  if (result.success) return { ok: true, value: result.data };
+  const issue = result.error.issues[0];
+  // A problem with the body as a whole says what the body was; one with a field, which field.
+  return { ok: false, problem: !issue || issue.path.length === 0 ? describeBody(body) : issue.message };
+}
+
+const objectOnly = { error: "expected a JSON object" };
+
+const createAnswerSchema = z.object(
+  {
+    job_id: z
+      .string({ error: (issue) => `job_id must be a string, not ${kindOf(issue.input)}` })
+      .min(1, { error: "job_id must not be empty" })
+      .max(MAX_JOB_ID_CHARS, { error: `job_id is longer than ${MAX_JOB_ID_CHARS} characters` }),
+  },
+  objectOnly,
+);
+
+/** `POST {endpoint}` → `{job_id}`. */
+export function parseCreateAnswer(body: unknown): Parsed<{ job_id: string }> {
+  return parse(createAnswerSchema, body);
+}
+
+/**
+ * Progress is informational: each field is taken when it is usable (a number, or a string holding one,
+ * as some services send) and dropped otherwise, so odd progress never fails a poll.
+ */
+const looseNumber = z
+  .preprocess((v) => (typeof v === "string" && v.trim() !== "" ? Number(v) : v), z.number())
+  .optional()
+  .catch(undefined);
+const looseCount = z
+  .preprocess((v) => (typeof v === "string" && v.trim() !== "" ? Number(v) : v), z.number().int().nonnegative())
+  .optional()
+  .catch(undefined);
+
+export interface Progress {
+  epoch?: number;
+  epochs?: number;
+  loss?: number;
+  /** A service that reports progress as text, e.g. "50%". */
+  text?: string;
+}
+
+const progressSchema: z.ZodType<Progress | undefined> = z
+  .union([
+    z.object({ epoch: looseCount, epochs: looseCount, loss: looseNumber }),
+    z.string().transform((text) => ({ text: clip(text.trim(), 100) })),
+  ])
+  .optional()
+  .catch(undefined);
+
+export interface JobView {
+  status: string;
+  results?: string;
+  /** Whatever the service put there; see `errorText`. */
+  error?: unknown;
+  progress?: Progress;
+}
+
+const jobViewSchema = z.object(
+  {
+    status: z.string({ error: (issue) => `status must be a string, not ${kindOf(issue.input)}` }),
+    // Checked where it matters (a finished job): anything but a string counts as absent.
+    results: z.string().optional().catch(undefined),
+    error: z.unknown().optional(),
+    progress: progressSchema,
+  },
+  objectOnly,
+);
+
+/** `GET {endpoint}/{job_id}`. */
+export function parseJobView(body: unknown): Parsed<JobView> {
+  return parse(jobViewSchema, body);
+}
+
+/** "epoch 2/5, loss 0.1234" from whatever of it is usable; undefined when nothing is. */
+export function describeProgress(progress: Progress | undefined): string | undefined {
+  if (!progress) return undefined;
+  const { epoch, epochs, loss, text } = progress;
+  const parts: string[] = [];
+  if (epoch !== undefined) parts.push(epochs !== undefined ? `epoch ${epoch}/${epochs}` : `epoch ${epoch}`);
+  if (loss !== undefined) parts.push(`loss ${loss.toFixed(4)}`);
+  if (parts.length) return parts.join(", ");
+  return text ? `progress ${text}` : undefined;
+}
+
+/** The usable part of the progress for `customInfo`, or undefined. */
+export function progressInfo(progress: Progress | undefined): Progress | undefined {
+  if (!progress) return undefined;
+  const info = Object.fromEntries(Object.entries(progress).filter(([, v]) => v !== undefined && v !== ""));
+  return Object.keys(info).length ? (info as Progress) : undefined;
+}
+
+const errorObjectSchema = z.object({
+  message: z.string().min(1),
+  reason: z.string().min(1).optional().catch(undefined),
+  code: z.union([z.string().min(1), z.number()]).optional().catch(undefined),
+});
+
+/**
+ * The service's `error`, as text: a string as is; an error object as `reason: message` (services send
+ * `{code, message}` or `{reason, message}` shapes); anything else as compact JSON. Bounded.
+ */
+export function errorText(value: unknown): string | undefined {
+  if (value === undefined || value === null || value === "") return undefined;
+  if (typeof value === "string") return clip(value.trim());
+  const object = errorObjectSchema.safeParse(value);
+  if (object.success) {
+    const { message, reason, code } = object.data;
+    const tag = reason ?? (code === undefined ? undefined : String(code));
+    return clip(tag ? `${tag}: ${message}` : message);
+  }
+  return clip(JSON.stringify(value));
+}
+
+/** The details of a 4xx/5xx answer: its `error`, else what the body was. */
+export function errorBodyText(body: unknown): string {
+  if (body === undefined || body === null || body === "") return "no details";
+  if (typeof body === "object" && !Array.isArray(body)) {
+    return errorText((body as { error?: unknown }).error) ?? "no details";
+  }
+  return describeBody(body);
+}
+
+const logsPageSchema = z.object(
+  {
+    // Absent means no lines; each line is read on its own below, so one bad line doesn't lose the page.
+    lines: z.array(z.unknown(), { error: (issue) => `lines must be a list, not ${kindOf(issue.input)}` }).optional(),
+    next_token: z
+      .union([z.string(), z.number().transform(String), z.null().transform(() => undefined)], {
+        error: (issue) => `next_token must be a string, not ${kindOf(issue.input)}`,
+      })
+      .optional(),
+  },
+  objectOnly,
+);
+
+const logLineSchema = z.object({ message: z.string(), timestamp: z.unknown().optional() });
+
+export interface LogsPage {
+  lines: LogLine[];
+  /** Lines the page held, usable or not: a page of only unusable lines is still not the end. */
+  received: number;
+  nextToken: string;
+}
+
+/** `GET {endpoint}/{job_id}/logs`. Lines without a text message are skipped; bad timestamps are left out. */
+export function parseLogsPage(body: unknown): Parsed<LogsPage> {
+  const page = parse(logsPageSchema, body);
+  if (!page.ok) return page;
+  const raw = page.value.lines ?? [];
+  const lines: LogLine[] = [];
+  for (const entry of raw) {
+    if (typeof entry === "string") {
+      lines.push({ message: clip(entry, MAX_LOG_LINE_CHARS) });
+      continue;
+    }
+    const line = logLineSchema.safeParse(entry);
+    if (!line.success) continue;
+    const timestamp = dateOf(line.data.timestamp);
+    const message = clip(line.data.message, MAX_LOG_LINE_CHARS);
+    lines.push(timestamp ? { message, timestamp } : { message });
+  }
+  return { ok: true, value: { lines, received: raw.length, nextToken: page.value.next_token ?? "" } };
+}
+
+function dateOf(value: unknown): Date | undefined {
+  if (typeof value !== "string" && typeof value !== "number") return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
