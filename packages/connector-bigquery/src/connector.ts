@@ -136,7 +136,9 @@ export class BigQueryConnector extends AsyncConnector<BigQueryJobMeta> {
     const inserted = parseInsertAnswer(answer);
     if (!inserted.ok) {
       // Retryable: the job may exist, and the retry's insert of the same job id gets 409 and keeps it.
-      throw ConnectorError.unavailable(`BigQuery gave an unexpected answer to the job insert (${inserted.problem})`);
+      throw ConnectorError.unavailable(
+        `BigQuery gave an unexpected answer to the job insert (${inserted.problem})`,
+      );
     }
     location = inserted.value.location ?? location;
     logger.info(
@@ -189,7 +191,11 @@ export class BigQueryConnector extends AsyncConnector<BigQueryJobMeta> {
     const job = parseJobResource(answer);
     if (!job.ok) {
       // Not terminal: a proxy's page or an API hiccup usually passes, and the task's timeout bounds it.
-      return { phase: Phase.RUNNING, message: `BigQuery gave an unexpected answer (${job.problem}); will check again`, logLinks };
+      return {
+        phase: Phase.RUNNING,
+        message: `BigQuery gave an unexpected answer (${job.problem}); will check again`,
+        logLinks,
+      };
     }
     return resourceOf(job.value, logLinks);
   }
@@ -254,7 +260,12 @@ function resourceOf(job: JobResource, logLinks: LogLink[]): Resource {
             : reason !== undefined && TRANSIENT_REASONS.has(reason)
               ? Phase.RETRYABLE_FAILED
               : Phase.FAILED;
-        return { phase, message: reason ? `${reason}: ${error.message}` : error.message, logLinks, customInfo };
+        return {
+          phase,
+          message: reason ? `${reason}: ${error.message}` : error.message,
+          logLinks,
+          customInfo,
+        };
       }
       if (job.configuration?.labels?.[NO_OUTPUTS_LABEL] === "none") {
         return { phase: Phase.SUCCEEDED, message: "DONE", logLinks, customInfo };
@@ -270,13 +281,21 @@ function resourceOf(job: JobResource, logLinks: LogLink[]): Resource {
         };
       }
       const outputs = table.value
-        ? { results: new DataFrame(`bq://${table.value.projectId}:${table.value.datasetId}.${table.value.tableId}`) }
+        ? {
+            results: new DataFrame(
+              `bq://${table.value.projectId}:${table.value.datasetId}.${table.value.tableId}`,
+            ),
+          }
         : undefined;
       return { phase: Phase.SUCCEEDED, message: "DONE", logLinks, outputs, customInfo };
     }
     default:
       // A state this version does not know: keep polling rather than guess an ending.
-      return { phase: Phase.RUNNING, message: `unrecognised job state ${JSON.stringify(clip(state, 100))}; will check again`, logLinks };
+      return {
+        phase: Phase.RUNNING,
+        message: `unrecognised job state ${JSON.stringify(clip(state, 100))}; will check again`,
+        logLinks,
+      };
   }
 }
 
@@ -304,7 +323,9 @@ function firstLine(error: unknown): string {
  */
 function insertJob(client: BigQuery, body: Record<string, unknown>): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    client.request({ method: "POST", uri: "/jobs", json: body }, (error, answer) => (error ? reject(error) : resolve(answer)));
+    client.request({ method: "POST", uri: "/jobs", json: body }, (error, answer) =>
+      error ? reject(error) : resolve(answer),
+    );
   });
 }
 
@@ -326,35 +347,29 @@ class NoAnswerInTime extends Error {
   override readonly name = "NoAnswerInTime";
 }
 
-/** Time kept back from the caller's deadline to send an answer in. */
-const ANSWER_MARGIN_MS = 750;
-
 /**
- * Waits for a Google client call until the call is cancelled or its deadline is near. The client takes
- * no AbortSignal, so the request itself goes on in the background (bounded by the client's retry
- * settings) and its result is ignored.
+ * Waits for a Google client call until the call is cancelled or the runtime's `beforeDeadline()` signal
+ * says it is time to answer (the deadline less the runtime's default margin). The client takes no
+ * AbortSignal, so the request itself goes on in the background (bounded by the client's retry settings)
+ * and its result is ignored.
  */
 function beforeDeadline<T>(promise: Promise<T>, ctx: CallContext): Promise<T> {
-  const { signal, deadline } = ctx;
-  if (signal.aborted) return Promise.reject(signal.reason);
+  const soon = ctx.beforeDeadline();
+  const stopped = () =>
+    ctx.signal.aborted ? ctx.signal.reason : new NoAnswerInTime("BigQuery did not answer in time");
+  if (soon.aborted) return Promise.reject(stopped());
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => settle(() => reject(signal.reason));
-    const timer =
-      deadline === undefined
-        ? undefined
-        : setTimeout(
-            () => settle(() => reject(new NoAnswerInTime("BigQuery did not answer in time"))),
-            Math.max(0, deadline - Date.now() - ANSWER_MARGIN_MS),
-          );
-    function settle(finish: () => void) {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", onAbort);
-      finish();
-    }
-    signal.addEventListener("abort", onAbort, { once: true });
+    const onStop = () => reject(stopped());
+    soon.addEventListener("abort", onStop, { once: true });
     promise.then(
-      (value) => settle(() => resolve(value)),
-      (error: unknown) => settle(() => reject(error)),
+      (value) => {
+        soon.removeEventListener("abort", onStop);
+        resolve(value);
+      },
+      (error: unknown) => {
+        soon.removeEventListener("abort", onStop);
+        reject(error);
+      },
     );
   });
 }

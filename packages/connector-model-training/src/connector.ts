@@ -109,7 +109,8 @@ export class ModelTrainingConnector extends AsyncConnector<ModelTrainJobMeta> {
     this.#policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   }
 
-  async create({ taskTemplate, inputs, idempotencyKey, secrets, signal, deadline, logger }: CreateContext): Promise<ModelTrainJobMeta> {
+  async create(ctx: CreateContext): Promise<ModelTrainJobMeta> {
+    const { taskTemplate, inputs, idempotencyKey, secrets, logger } = ctx;
     const custom = (taskTemplate.custom ?? {}) as Record<string, unknown>;
     const endpoint = requireEndpoint(custom.endpoint);
     const dashboardTemplate = optionalTemplate(custom.dashboard_url_template);
@@ -118,7 +119,7 @@ export class ModelTrainingConnector extends AsyncConnector<ModelTrainJobMeta> {
     const result = await requestWithRetries(
       this.#http,
       { method: "POST", url: endpoint, data: body, headers: this.#headers(secrets.get("api_key"), { "Idempotency-Key": idempotencyKey }) },
-      { signal, deadline, policy: this.#policy },
+      { call: ctx, policy: this.#policy },
     );
     if (!result.ok) {
       throw ConnectorError.unavailable(`the training service at ${endpoint} is unreachable (${result.reason})`);
@@ -141,11 +142,12 @@ export class ModelTrainingConnector extends AsyncConnector<ModelTrainJobMeta> {
     return meta;
   }
 
-  async get(meta: ModelTrainJobMeta, { secrets, signal, deadline }: CallContext): Promise<Resource> {
+  async get(meta: ModelTrainJobMeta, ctx: CallContext): Promise<Resource> {
+    const { secrets } = ctx;
     const result = await requestWithRetries(
       this.#http,
       { method: "GET", url: jobUrl(meta), headers: this.#headers(secrets.get("api_key")) },
-      { signal, deadline, policy: this.#policy },
+      { call: ctx, policy: this.#policy },
     );
     if (!result.ok) {
       return { phase: Phase.RUNNING, message: `training service unreachable (${result.reason}); will check again` };
@@ -170,11 +172,12 @@ export class ModelTrainingConnector extends AsyncConnector<ModelTrainJobMeta> {
     return this.#resourceOf(meta, job.value);
   }
 
-  async delete(meta: ModelTrainJobMeta, { secrets, signal, deadline }: CallContext): Promise<void> {
+  async delete(meta: ModelTrainJobMeta, ctx: CallContext): Promise<void> {
+    const { secrets } = ctx;
     const result = await requestWithRetries(
       this.#http,
       { method: "DELETE", url: jobUrl(meta), headers: this.#headers(secrets.get("api_key")) },
-      { signal, deadline, policy: this.#policy },
+      { call: ctx, policy: this.#policy },
     );
     if (!result.ok) throw ConnectorError.unavailable(`could not cancel ${meta.job_id}: training service unreachable (${result.reason})`);
     const { status } = result.response;
@@ -184,14 +187,15 @@ export class ModelTrainingConnector extends AsyncConnector<ModelTrainJobMeta> {
     throw ConnectorError.unavailable(`could not cancel ${meta.job_id}: HTTP ${status}`);
   }
 
-  override async *getLogs(meta: ModelTrainJobMeta, request: LogsRequest, { secrets, signal, deadline }: CallContext): AsyncIterable<LogChunk> {
+  override async *getLogs(meta: ModelTrainJobMeta, request: LogsRequest, ctx: CallContext): AsyncIterable<LogChunk> {
+    const { secrets } = ctx;
     let token = request.token;
     let sent = 0;
     for (;;) {
       const result = await requestWithRetries(
         this.#http,
         { method: "GET", url: `${jobUrl(meta)}/logs`, params: { token }, headers: this.#headers(secrets.get("api_key")) },
-        { signal, deadline, policy: this.#policy },
+        { call: ctx, policy: this.#policy },
       );
       if (!result.ok) throw ConnectorError.unavailable(`cannot read logs of ${meta.job_id} (${result.reason})`);
       const { response } = result;

@@ -1,6 +1,11 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import axios, { type AxiosError, type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from "axios";
-import { isAbortError } from "@flyte-connectors/runtime";
+import axios, {
+  type AxiosError,
+  type AxiosInstance,
+  type AxiosRequestConfig,
+  type AxiosResponse,
+} from "axios";
+import { isAbortError, type CallContext } from "@flyte-connectors/runtime";
 
 /** How the connector retries transient trouble within one call. */
 export interface RetryPolicy {
@@ -10,7 +15,10 @@ export interface RetryPolicy {
   retries: number;
   /** First pause between attempts, doubled each time, in ms. Default 200. */
   backoffMs: number;
-  /** Stop retrying this long before the call's deadline, in ms, to leave time to answer. Default 500. */
+  /**
+   * Stop waiting on the service this long before the call's deadline, in ms, to leave time to answer
+   * (the runtime's `ctx.beforeDeadline()`). Default 750, the runtime's default.
+   */
   deadlineMarginMs: number;
   /** The whole budget when the call has no deadline, in ms. Default 9000. */
   budgetMs: number;
@@ -20,14 +28,13 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   attemptTimeoutMs: 3000,
   retries: 2,
   backoffMs: 200,
-  deadlineMarginMs: 500,
+  deadlineMarginMs: 750,
   budgetMs: 9000,
 };
 
 /** The outcome of a request that may have failed transiently (no response, 5xx, 429). */
 export type Attempted =
-  | { ok: true; response: AxiosResponse }
-  | { ok: false; transient: true; reason: string };
+  { ok: true; response: AxiosResponse } | { ok: false; transient: true; reason: string };
 
 /** True for failures another attempt might fix: no response, a timeout, 429 or 5xx. */
 export function isTransient(error: unknown): boolean {
@@ -47,39 +54,53 @@ function describe(error: unknown): string {
 }
 
 /**
- * Sends a request, retrying transient failures with backoff while the call's budget allows (its
- * deadline less a margin). Non-transient HTTP answers (4xx) come back as responses; an abort of the
- * call's signal is thrown; transient failures that outlast the budget come back as `{ ok: false }` so
- * `get` can report "not yet" instead of failing.
+ * Sends a request, retrying transient failures with backoff while the call's budget allows: until the
+ * runtime's `beforeDeadline()` signal fires (the deadline less `deadlineMarginMs`), or `budgetMs` for a
+ * call without a deadline. Non-transient HTTP answers (4xx) come back as responses; an abort of the
+ * call itself is thrown; transient failures that outlast the budget come back as `{ ok: false }` so `get`
+ * can report "not yet" instead of failing.
  */
 export async function requestWithRetries(
   http: AxiosInstance,
   config: AxiosRequestConfig,
-  options: { signal: AbortSignal; deadline?: number; policy: RetryPolicy },
+  options: { call: Pick<CallContext, "signal" | "beforeDeadline" | "timeLeft">; policy: RetryPolicy },
 ): Promise<Attempted> {
-  const { signal, policy } = options;
-  const giveUpAt = options.deadline !== undefined ? options.deadline - policy.deadlineMarginMs : Date.now() + policy.budgetMs;
+  const { call, policy } = options;
+  const stop = call.beforeDeadline(policy.deadlineMarginMs);
+  const budgetEnds = Date.now() + policy.budgetMs;
+  const remaining = () => Math.min(call.timeLeft(policy.deadlineMarginMs), budgetEnds - Date.now());
   let lastReason = "no attempt made";
   for (let attempt = 0; attempt <= policy.retries; attempt++) {
-    const remaining = giveUpAt - Date.now();
-    if (remaining <= 0) break;
+    if (remaining() <= 0 || stop.aborted) break;
     try {
       const response = await http.request({
         ...config,
-        signal,
-        timeout: Math.min(policy.attemptTimeoutMs, remaining),
+        signal: stop,
+        timeout: Math.min(policy.attemptTimeoutMs, remaining()),
         // Every status is an answer here; the caller decides what a 404 or 409 means.
         validateStatus: () => true,
       });
       if (response.status !== 429 && response.status < 500) return { ok: true, response };
       lastReason = `HTTP ${response.status}`;
     } catch (error) {
-      if (signal.aborted || isAbortError(error)) throw signal.reason ?? error;
+      if (call.signal.aborted) throw call.signal.reason ?? error;
+      // The margin before the deadline was reached: time to answer with what we know.
+      if (stop.aborted || isAbortError(error)) {
+        const before = attempt > 0 ? `; before that ${lastReason}` : "";
+        return { ok: false, transient: true, reason: `no answer in time${before}` };
+      }
       if (!isTransient(error)) throw error;
       lastReason = describe(error);
     }
     const wait = policy.backoffMs * 2 ** attempt;
-    if (attempt < policy.retries && Date.now() + wait < giveUpAt) await sleep(wait, undefined, { signal });
+    if (attempt < policy.retries && wait < remaining()) {
+      try {
+        await sleep(wait, undefined, { signal: stop });
+      } catch {
+        if (call.signal.aborted) throw call.signal.reason;
+        break;
+      }
+    }
   }
   return { ok: false, transient: true, reason: lastReason };
 }

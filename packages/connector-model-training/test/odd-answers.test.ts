@@ -52,6 +52,7 @@ beforeAll(async () => {
       res.writeHead(404, { "Content-Type": "application/json" }).end('{"error":"no answer set for this request"}');
       return;
     }
+    if (found.status === 0) return; // a service that never answers
     res.writeHead(found.status, { "Content-Type": found.contentType }).end(found.body);
   });
   await new Promise<void>((resolve) => odd.listen(0, "127.0.0.1", resolve));
@@ -272,5 +273,17 @@ describe("the server's logs", () => {
       .records()
       .filter((r) => r.code === "internal" || /TypeError|Cannot read properties/.test(String(r.msg)));
     expect(unexpected).toEqual([]);
+  });
+});
+
+describe("GetTask: a service that never answers", () => {
+  it("answers RUNNING before the call's deadline (the runtime's beforeDeadline), not DEADLINE_EXCEEDED", async () => {
+    const jobId = "never-answers";
+    answer("GET", `/train/${jobId}`, "", 0);
+    const resource = (
+      await client.getTask({ resourceMeta: metaFor(jobId), taskCategory: CATEGORY }, { deadlineMs: 2000 })
+    ).resource!;
+    expect(resource.phase).toBe(Phase.RUNNING);
+    expect(resource.message).toBe("training service unreachable (no answer in time); will check again");
   });
 });
