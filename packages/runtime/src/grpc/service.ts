@@ -20,9 +20,12 @@ interface ServerCall {
 /** A cancel this close to the deadline is grpc-js's own deadline timer (timers round; loaded hosts lag). */
 const DEADLINE_SLACK_MS = 100;
 
+/** The server counts calls in flight (for graceful shutdown) through these. */
 export interface ServiceHooks {
-  /** A call starts; the returned function is called when it ends. The server counts calls in flight. */
-  enter(scope: CallScope): () => void;
+  /** A call starts. */
+  enter(scope: CallScope): void;
+  /** A call has been answered. */
+  leave(scope: CallScope): void;
 }
 
 /**
@@ -58,7 +61,7 @@ export class GrpcConnectorService {
         this.#unary(call, callback, (scope) => pipeline.getTaskMetrics(call.request, scope)),
       getTaskLogs: (call) => {
         const scope = this.#scope(call);
-        const leave = this.hooks.enter(scope);
+        this.hooks.enter(scope);
         const send = (message: GetTaskLogsResponse) =>
           new Promise<void>((resolve) => {
             if (call.write(message)) resolve();
@@ -66,11 +69,11 @@ export class GrpcConnectorService {
           });
         pipeline.getTaskLogs(call.request, scope, send).then(
           () => {
-            leave();
+            this.hooks.leave(scope);
             call.end();
           },
           (error: ConnectorError) => {
-            leave();
+            this.hooks.leave(scope);
             call.emit("error", toStatus(error));
           },
         );
@@ -94,14 +97,14 @@ export class GrpcConnectorService {
 
   #unary<T>(call: ServerCall, callback: sendUnaryData<T>, run: (scope: CallScope) => Promise<T>): void {
     const scope = this.#scope(call);
-    const leave = this.hooks.enter(scope);
+    this.hooks.enter(scope);
     run(scope).then(
       (response) => {
-        leave();
+        this.hooks.leave(scope);
         callback(null, response);
       },
       (error: ConnectorError) => {
-        leave();
+        this.hooks.leave(scope);
         callback(toStatus(error));
       },
     );

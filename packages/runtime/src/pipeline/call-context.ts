@@ -6,33 +6,60 @@ import type {
   TaskExecutionMetadata,
   TaskTemplateSpec,
 } from "../connector";
-import type { SecretStore } from "../secrets";
+import type { Connection } from "../gen/flyteidl2/core/security";
+import { SecretStore, type ActiveSecrets, type SecretSourceOptions } from "../secrets";
 import type { CallScope } from "./call-scope";
 
 const NO_CONFIGS: Readonly<Record<string, string>> = Object.freeze({});
+const NO_SECRETS: Readonly<Record<string, string>> = Object.freeze({});
+
+/** Where a call's `SecretStore` looks past the connection, and the registry of secrets in use. */
+export interface SecretSetup {
+  sources: SecretSourceOptions;
+  active: ActiveSecrets | undefined;
+}
 
 /**
- * The context a connector method gets. Its logger is made on first use (most calls never log), its
- * signal on first read (most calls never need one); everything else is fixed when the call starts.
+ * The context a connector method gets. What most calls never use is made on first use: the logger, the
+ * signal (in the scope), the secret store. Everything else is fixed when the call starts.
  */
 export class Context implements CallContext {
   readonly #scope: CallScope;
+  readonly #connection: Connection | undefined;
+  readonly #secretSetup: SecretSetup;
   readonly #baseLogger: Logger;
-  #bindings: Record<string, unknown> | undefined;
+  #secrets: SecretStore | undefined;
   #logger: Logger | undefined;
+  #jobId: string | undefined;
+  readonly #idempotencyKey: string | undefined;
 
   constructor(
     readonly taskCategory: TaskCategory,
-    readonly secrets: SecretStore,
-    readonly configs: Readonly<Record<string, string>> = NO_CONFIGS,
+    connection: Connection | undefined,
+    secretSetup: SecretSetup,
     scope: CallScope,
     /** The logger of every call of this task type and operation; this call's binds its own fields on it. */
     logger: Logger,
-    bindings?: Record<string, unknown>,
+    idempotencyKey?: string,
   ) {
+    this.#connection = connection;
+    this.#secretSetup = secretSetup;
     this.#scope = scope;
     this.#baseLogger = logger;
-    this.#bindings = bindings;
+    this.#idempotencyKey = idempotencyKey;
+  }
+
+  get secrets(): SecretStore {
+    // Registered for scrubbing only once it holds a value (see SecretStore): most calls carry none.
+    return (this.#secrets ??= new SecretStore(
+      this.#connection?.secrets ?? NO_SECRETS,
+      this.#secretSetup.sources,
+      this.#secretSetup.active,
+    ));
+  }
+
+  get configs(): Readonly<Record<string, string>> {
+    return this.#connection?.configs ?? NO_CONFIGS;
   }
 
   get signal(): AbortSignal {
@@ -53,21 +80,46 @@ export class Context implements CallContext {
 
   get logger(): Logger {
     if (!this.#logger) {
-      const bindings = this.#bindings && definedOnly(this.#bindings);
-      this.#logger = bindings ? this.#baseLogger.child(bindings) : this.#baseLogger;
+      const jobId = this.#jobId;
+      const key = this.#idempotencyKey;
+      this.#logger =
+        jobId === undefined && key === undefined
+          ? this.#baseLogger
+          : this.#baseLogger.child(
+              jobId === undefined
+                ? { idempotencyKey: key }
+                : key === undefined
+                  ? { jobId }
+                  : { idempotencyKey: key, jobId },
+            );
     }
     return this.#logger;
   }
 
-  /** Adds fields (job id, ...) to this call's log lines; the pipeline binds before the connector runs. */
-  bind(fields: Record<string, unknown>): void {
+  /** The job this call is about, for its log lines; the pipeline sets it before the connector runs. */
+  set jobId(jobId: string | undefined) {
+    this.#jobId = jobId;
     this.#logger = undefined;
-    this.#bindings = this.#bindings ? Object.assign(this.#bindings, fields) : fields;
   }
 
   /** Whether this call's logger would write at `level`, without making the logger. */
   logs(level: "debug" | "info"): boolean {
     return this.#baseLogger.isLevelEnabled(level);
+  }
+
+  /** The secret values to remove from what the client sees, or undefined when the call has none. */
+  secretValues(): string[] | undefined {
+    if (this.#secrets) return this.#secrets.empty ? undefined : this.#secrets.values();
+    const secrets = this.#connection?.secrets;
+    if (!secrets) return undefined;
+    let values: string[] | undefined;
+    for (const key in secrets) if (secrets[key] !== "") (values ??= []).push(secrets[key]);
+    return values;
+  }
+
+  /** The call has ended: its secrets are no longer in use. */
+  end(): void {
+    this.#secrets?.release();
   }
 }
 
@@ -75,8 +127,8 @@ export class Context implements CallContext {
 export class CreateCallContext extends Context implements CreateContext {
   constructor(
     taskCategory: TaskCategory,
-    secrets: SecretStore,
-    configs: Readonly<Record<string, string>> | undefined,
+    connection: Connection | undefined,
+    secretSetup: SecretSetup,
     scope: CallScope,
     logger: Logger,
     readonly taskTemplate: TaskTemplateSpec,
@@ -85,13 +137,6 @@ export class CreateCallContext extends Context implements CreateContext {
     readonly taskExecutionMetadata: TaskExecutionMetadata | undefined,
     readonly idempotencyKey: string,
   ) {
-    super(taskCategory, secrets, configs, scope, logger, { idempotencyKey });
+    super(taskCategory, connection, secretSetup, scope, logger, idempotencyKey);
   }
-}
-
-/** The fields that have a value; undefined when none has. */
-function definedOnly(fields: Record<string, unknown>): Record<string, unknown> | undefined {
-  let out: Record<string, unknown> | undefined;
-  for (const key in fields) if (fields[key] !== undefined) (out ??= {})[key] = fields[key];
-  return out;
 }

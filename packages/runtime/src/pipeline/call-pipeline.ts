@@ -24,9 +24,9 @@ import { fromMillis, toMillis } from "../literals/timestamp";
 import type { CallMetrics, CallRecorder, Operation } from "../metrics";
 import { phaseName } from "../phase";
 import type { AnyConnector, ConnectorRegistry } from "../registry";
-import { SecretStore, scrubSecrets, type ActiveSecrets, type SecretSourceOptions } from "../secrets";
+import { scrubSecrets, type ActiveSecrets, type SecretSourceOptions } from "../secrets";
 import type { CallScope } from "./call-scope";
-import { Context, CreateCallContext } from "./call-context";
+import { Context, CreateCallContext, type SecretSetup } from "./call-context";
 import { jsonSafe, resourceToProto } from "./resource";
 
 /** Longest error message a client gets, in characters; the log line keeps the error whole. */
@@ -64,7 +64,6 @@ interface Target {
   connection: Connection | undefined;
 }
 
-const NO_SECRETS: Readonly<Record<string, string>> = Object.freeze({});
 const EMPTY_RESPONSE: DeleteTaskResponse = Object.freeze({}) as DeleteTaskResponse;
 
 /**
@@ -88,8 +87,7 @@ export class CallPipeline {
   readonly registry: ConnectorRegistry;
   readonly #logger: Logger;
   readonly #metrics: CallMetrics | undefined;
-  readonly #secretSources: SecretSourceOptions;
-  readonly #activeSecrets: ActiveSecrets | undefined;
+  readonly #secretSetup: SecretSetup;
   readonly #callLogs: boolean;
   // Per registered connector and operation, made on its first call: its logger and metrics recorder.
   readonly #perConnector = new WeakMap<AnyConnector, Partial<Record<Operation, CallTools>>>();
@@ -99,8 +97,7 @@ export class CallPipeline {
     this.registry = options.registry;
     this.#logger = options.logger;
     this.#metrics = options.metrics;
-    this.#secretSources = options.secretSources ?? {};
-    this.#activeSecrets = options.activeSecrets;
+    this.#secretSetup = { sources: options.secretSources ?? {}, active: options.activeSecrets };
     this.#callLogs = options.callLogs ?? true;
   }
 
@@ -137,112 +134,22 @@ export class CallPipeline {
   // --- AsyncConnectorService -----------------------------------------------------------------------
 
   createTask(request: CreateTaskRequest | MalformedRequest, scope: CallScope): Promise<CreateTaskResponse> {
-    const openCreate: OpenContext = ({ target, secrets, logger }) => {
-      const req = request as CreateTaskRequest;
-      const template = req.template!;
-      const inputs = inputsToNative(req.inputs, template.interface);
-      const idempotencyKey = idempotencyKeyFor(req.taskExecutionMetadata);
-      if (this.#metrics && req.inputs) {
-        this.#metrics.inputBytes(target.category.name, Inputs.encode(req.inputs).finish().length);
-      }
-      return new CreateCallContext(
-        target.category,
-        secrets,
-        target.connection?.configs,
-        scope,
-        logger,
-        template,
-        inputs,
-        req.outputPrefix,
-        req.taskExecutionMetadata,
-        idempotencyKey,
-      );
-    };
-    return this.#run(
-      "create",
-      scope,
-      () => createTarget(request),
-      openCreate,
-      async (ctx, connector) => {
-        const meta = await connector.create(ctx as CreateCallContext);
-        const resourceMeta = encodeMeta(connector, meta);
-        if (this.#callLogs && ctx.logs("info")) {
-          const jobId = jobIdOf(meta);
-          ctx.logger.info(jobId === undefined ? {} : { jobId }, "created");
-        }
-        return { resourceMeta };
-      },
-    );
+    return this.#run("create", scope, request, createTarget, this.#openCreate, this.#create);
   }
 
   getTask(request: GetTaskRequest | MalformedRequest, scope: CallScope): Promise<GetTaskResponse> {
-    return this.#run(
-      "get",
-      scope,
-      () => jobTarget(request, true),
-      openPlain,
-      async (ctx, connector) => {
-        const meta = decodeMeta(connector, (request as GetTaskRequest).resourceMeta);
-        ctx.bind({ jobId: jobIdOf(meta) });
-        const resource = await connector.get(meta, ctx);
-        const secrets = ctx.secrets.empty ? undefined : ctx.secrets.values();
-        const proto = resourceToProto(resource, secrets && ((text) => scrubSecrets(text, secrets)));
-        if (this.#callLogs && ctx.logs("debug"))
-          ctx.logger.debug({ phase: phaseName(proto.phase) }, "polled");
-        return { resource: proto };
-      },
-    );
+    return this.#run("get", scope, request, jobTarget, this.#openPlain, this.#get);
   }
 
   deleteTask(request: DeleteTaskRequest | MalformedRequest, scope: CallScope): Promise<DeleteTaskResponse> {
-    return this.#run(
-      "delete",
-      scope,
-      () => jobTarget(request, true),
-      openPlain,
-      async (ctx, connector) => {
-        const meta = decodeMeta(connector, (request as DeleteTaskRequest).resourceMeta);
-        ctx.bind({ jobId: jobIdOf(meta) });
-        await connector.delete(meta, ctx);
-        if (this.#callLogs && ctx.logs("info")) ctx.logger.info("deleted");
-        return EMPTY_RESPONSE;
-      },
-    );
+    return this.#run("delete", scope, request, jobTarget, this.#openPlain, this.#delete);
   }
 
   getTaskMetrics(
     request: GetTaskMetricsRequest | MalformedRequest,
     scope: CallScope,
   ): Promise<GetTaskMetricsResponse> {
-    return this.#run(
-      "get_metrics",
-      scope,
-      () => jobTarget(request, false),
-      openPlain,
-      async (ctx, connector) => {
-        if (!connector.getMetrics)
-          throw ConnectorError.unimplemented(`"${connector.name}" does not report metrics`);
-        const req = request as GetTaskMetricsRequest;
-        const meta = decodeMeta(connector, req.resourceMeta);
-        ctx.bind({ jobId: jobIdOf(meta) });
-        const results = await connector.getMetrics(
-          meta,
-          {
-            queries: req.queries,
-            startTime: req.startTime && new Date(toMillis(req.startTime)),
-            endTime: req.endTime && new Date(toMillis(req.endTime)),
-            stepMs: req.step ? toMillis(req.step) : undefined,
-          },
-          ctx,
-        );
-        return {
-          results: results.map((r) => ({
-            metric: r.metric,
-            data: jsonSafe(r.data) as Record<string, unknown>,
-          })),
-        };
-      },
-    );
+    return this.#run("get_metrics", scope, request, jobTarget, this.#openPlain, this.#getMetrics);
   }
 
   /**
@@ -257,14 +164,14 @@ export class CallPipeline {
     return this.#run(
       "get_logs",
       scope,
-      () => jobTarget(request, false),
-      openPlain,
-      async (ctx, connector) => {
+      request,
+      jobTarget,
+      this.#openPlain,
+      async (req: GetTaskLogsRequest, ctx, connector) => {
         if (!connector.getLogs)
           throw ConnectorError.unimplemented(`"${connector.name}" does not stream logs`);
-        const req = request as GetTaskLogsRequest;
         const meta = decodeMeta(connector, req.resourceMeta);
-        ctx.bind({ jobId: jobIdOf(meta) });
+        ctx.jobId = jobIdOf(meta);
         const chunks: AsyncIterable<LogChunk> = connector.getLogs(
           meta,
           { token: req.token, lines: Number(req.lines) },
@@ -282,6 +189,96 @@ export class CallPipeline {
     );
   }
 
+  // The operations' bodies, made once (not per call): each gets the decoded request and the call's context.
+
+  /** The context of get, delete, metrics and logs calls. */
+  readonly #openPlain: OpenContext<unknown> = (_request, target, scope, logger) =>
+    new Context(target.category, target.connection, this.#secretSetup, scope, logger);
+
+  readonly #openCreate: OpenContext<CreateTaskRequest> = (req, target, scope, logger) => {
+    const template = req.template!;
+    const inputs = inputsToNative(req.inputs, template.interface);
+    if (this.#metrics && req.inputs) {
+      this.#metrics.inputBytes(target.category.name, Inputs.encode(req.inputs).finish().length);
+    }
+    return new CreateCallContext(
+      target.category,
+      target.connection,
+      this.#secretSetup,
+      scope,
+      logger,
+      template,
+      inputs,
+      req.outputPrefix,
+      req.taskExecutionMetadata,
+      idempotencyKeyFor(req.taskExecutionMetadata),
+    );
+  };
+
+  readonly #create = async (
+    _req: CreateTaskRequest,
+    ctx: Context,
+    connector: AnyConnector,
+  ): Promise<CreateTaskResponse> => {
+    const meta = await connector.create(ctx as CreateCallContext);
+    const resourceMeta = encodeMeta(connector, meta);
+    if (this.#callLogs && ctx.logs("info")) {
+      const jobId = jobIdOf(meta);
+      ctx.logger.info(jobId === undefined ? {} : { jobId }, "created");
+    }
+    return { resourceMeta };
+  };
+
+  readonly #get = async (
+    req: GetTaskRequest,
+    ctx: Context,
+    connector: AnyConnector,
+  ): Promise<GetTaskResponse> => {
+    const meta = decodeMeta(connector, req.resourceMeta);
+    ctx.jobId = jobIdOf(meta);
+    const resource = await connector.get(meta, ctx);
+    const secrets = ctx.secretValues();
+    const proto = resourceToProto(resource, secrets && ((text) => scrubSecrets(text, secrets)));
+    if (this.#callLogs && ctx.logs("debug")) ctx.logger.debug({ phase: phaseName(proto.phase) }, "polled");
+    return { resource: proto };
+  };
+
+  readonly #delete = async (
+    req: DeleteTaskRequest,
+    ctx: Context,
+    connector: AnyConnector,
+  ): Promise<DeleteTaskResponse> => {
+    const meta = decodeMeta(connector, req.resourceMeta);
+    ctx.jobId = jobIdOf(meta);
+    await connector.delete(meta, ctx);
+    if (this.#callLogs && ctx.logs("info")) ctx.logger.info("deleted");
+    return EMPTY_RESPONSE;
+  };
+
+  readonly #getMetrics = async (
+    req: GetTaskMetricsRequest,
+    ctx: Context,
+    connector: AnyConnector,
+  ): Promise<GetTaskMetricsResponse> => {
+    if (!connector.getMetrics)
+      throw ConnectorError.unimplemented(`"${connector.name}" does not report metrics`);
+    const meta = decodeMeta(connector, req.resourceMeta);
+    ctx.jobId = jobIdOf(meta);
+    const results = await connector.getMetrics(
+      meta,
+      {
+        queries: req.queries,
+        startTime: req.startTime && new Date(toMillis(req.startTime)),
+        endTime: req.endTime && new Date(toMillis(req.endTime)),
+        stepMs: req.step ? toMillis(req.step) : undefined,
+      },
+      ctx,
+    );
+    return {
+      results: results.map((r) => ({ metric: r.metric, data: jsonSafe(r.data) as Record<string, unknown> })),
+    };
+  };
+
   // --- the shared path ------------------------------------------------------------------------------
 
   /**
@@ -289,37 +286,32 @@ export class CallPipeline {
    * the scope (a connector that ignores its signal cannot hold the call past a cancel or the deadline),
    * then count it — or turn what it threw into the client's error.
    */
-  async #run<T>(
+  async #run<R extends object, T>(
     operation: Operation,
     scope: CallScope,
-    resolve: () => Target,
-    open: OpenContext,
-    body: (ctx: Context, connector: AnyConnector) => Promise<T>,
+    request: R | MalformedRequest,
+    resolve: (request: R) => Target,
+    open: OpenContext<R>,
+    body: (request: R, ctx: Context, connector: AnyConnector) => Promise<T>,
   ): Promise<T> {
     const started = performance.now();
     let target: Target | undefined;
     let ctx: Context | undefined;
-    let secrets: SecretStore | undefined;
     try {
       if (scope.abortCause) throw scope.abortError();
-      target = resolve();
+      rejectMalformed(request);
+      target = resolve(request);
       const connector = this.registry.get(target.category);
       const tools = this.#tools(connector, operation);
-      // Registered for scrubbing only once it holds a value: most calls carry no secrets.
-      secrets = new SecretStore(
-        target.connection?.secrets ?? NO_SECRETS,
-        this.#secretSources,
-        this.#activeSecrets,
-      );
-      ctx = open({ target, secrets, scope, logger: tools.logger });
-      const result = await scope.race(body(ctx, connector));
+      ctx = open(request, target, scope, tools.logger);
+      const result = await scope.race(body(request, ctx, connector));
       tools.recorder?.ok((performance.now() - started) / 1000);
       return result;
     } catch (thrown) {
       throw this.#fail(thrown, operation, scope, target, ctx, started);
     } finally {
       scope.end();
-      secrets?.release();
+      ctx?.end();
     }
   }
 
@@ -338,7 +330,8 @@ export class CallPipeline {
     const unexpected = error.code === ErrorCode.Internal && !(thrown instanceof ConnectorError);
     // An unexpected error's first line helps whoever reads the status; the rest (a stack, a dump) stays in the log.
     let message = unexpected ? `internal error: ${error.message.split("\n", 1)[0]}` : error.message;
-    if (ctx && !ctx.secrets.empty) message = scrubSecrets(message, ctx.secrets.values());
+    const secrets = ctx?.secretValues();
+    if (secrets) message = scrubSecrets(message, secrets);
     const client = new ConnectorError(error.code, clip(message, MAX_STATUS_MESSAGE_LENGTH), {
       cause: error.cause ?? thrown,
       retryable: error.retryable,
@@ -395,20 +388,8 @@ interface CallTools {
   recorder: CallRecorder | undefined;
 }
 
-/** What opening a call's context starts from. */
-interface ContextParts {
-  target: Target;
-  secrets: SecretStore;
-  scope: CallScope;
-  /** The logger of this task type and operation. */
-  logger: Logger;
-}
-
-type OpenContext = (parts: ContextParts) => Context;
-
-/** The context of get, delete, metrics and logs calls. */
-const openPlain: OpenContext = ({ target, secrets, scope, logger }) =>
-  new Context(target.category, secrets, target.connection?.configs, scope, logger);
+/** Makes a call's context once its connector is found. */
+type OpenContext<R> = (request: R, target: Target, scope: CallScope, logger: Logger) => Context;
 
 function logsBody(lines: NonNullable<LogChunk["lines"]>): GetTaskLogsResponse {
   const parsed = lines.map((line) => (typeof line === "string" ? { message: line } : line));
@@ -432,8 +413,7 @@ function rejectMalformed<T>(request: T | MalformedRequest): asserts request is T
     throw ConnectorError.badRequest(`malformed request: ${request.reason}`);
 }
 
-function createTarget(request: CreateTaskRequest | MalformedRequest): Target {
-  rejectMalformed(request);
+function createTarget(request: CreateTaskRequest): Target {
   if (!request.template) throw ConnectorError.badRequest("CreateTask needs a template");
   if (!request.template.type) throw ConnectorError.badRequest("the template has no task type");
   return {
@@ -442,15 +422,11 @@ function createTarget(request: CreateTaskRequest | MalformedRequest): Target {
   };
 }
 
-/** The task type (and, for get and delete, the connection) of a request naming its task category. */
-function jobTarget(
-  request: { taskCategory?: TaskCategory; connection?: Connection } | MalformedRequest,
-  withConnection: boolean,
-): Target {
-  rejectMalformed(request);
+/** The task type and connection of a request naming its task category (metrics and logs carry no connection). */
+function jobTarget(request: { taskCategory?: TaskCategory; connection?: Connection }): Target {
   const category = request.taskCategory;
   if (!category || !category.name) throw ConnectorError.badRequest("the request has no task_category");
-  return { category, connection: withConnection ? request.connection : undefined };
+  return { category, connection: request.connection };
 }
 
 function decodeMeta(connector: AnyConnector, bytes: Uint8Array): unknown {

@@ -67,17 +67,17 @@ export class CallScope {
 
   /** The caller cancelled the call. */
   cancel(): void {
-    this.#abort("cancelled", new DOMException("the client cancelled the call", "AbortError"));
+    this.#abort("cancelled", () => new DOMException("the client cancelled the call", "AbortError"));
   }
 
   /** The call's deadline passed. */
   expire(): void {
-    this.#abort("deadline", new DOMException("the call's deadline passed", "TimeoutError"));
+    this.#abort("deadline", () => new DOMException("the call's deadline passed", "TimeoutError"));
   }
 
   /** The server is shutting down and stops waiting for the call. */
   shutdown(): void {
-    this.#abort("shutdown", new DOMException("the server is shutting down", "AbortError"));
+    this.#abort("shutdown", () => new DOMException("the server is shutting down", "AbortError"));
   }
 
   /**
@@ -166,8 +166,11 @@ export class CallScope {
     }
   }
 
-  #abort(cause: AbortCause, reason: unknown): void {
+  // The reason is made only when the call really stops: grpc-js reports a "cancel" after every answer,
+  // and a DOMException (with its stack) per call would cost more than the rest of a no-op call.
+  #abort(cause: AbortCause, makeReason: () => unknown): void {
     if (this.#cause || this.#ended) return;
+    const reason = makeReason();
     this.#cause = cause;
     this.#reason = reason;
     this.#controller?.abort(reason);

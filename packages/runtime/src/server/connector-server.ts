@@ -116,7 +116,13 @@ export class ConnectorServer {
       secretSources: options.secrets,
       activeSecrets,
     });
-    const service = new GrpcConnectorService(pipeline, { enter: (scope) => this.#enter(scope) });
+    const service = new GrpcConnectorService(pipeline, {
+      enter: (scope) => this.#inFlight.add(scope),
+      leave: (scope) => {
+        this.#inFlight.delete(scope);
+        if (this.#inFlight.size === 0) this.#drained?.();
+      },
+    });
     const definitions = GrpcConnectorService.definitions();
     this.#grpc.addService(definitions.asyncConnector, service.asyncConnectorService());
     this.#grpc.addService(definitions.metadata, service.connectorMetadataService());
@@ -210,14 +216,6 @@ export class ConnectorServer {
   #force(): void {
     for (const scope of this.#inFlight) scope.shutdown();
     this.#grpc.forceShutdown();
-  }
-
-  #enter(scope: CallScope): () => void {
-    this.#inFlight.add(scope);
-    return () => {
-      this.#inFlight.delete(scope);
-      if (this.#inFlight.size === 0) this.#drained?.();
-    };
   }
 
   #setServing(serving: boolean): void {
