@@ -4,6 +4,7 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { version } from "../package.json";
 import { createRequest } from "./support/requests";
 import { UpstreamClient } from "../../../tools/test-support/upstream-client";
 
@@ -95,8 +96,9 @@ describe("flyte-connector CLI", () => {
       const { port, stdout } = await readyPort(child);
       expect(stdout).toMatch(/CLI Test Connector\s+cli_test_task/);
       const client = new UpstreamClient(`127.0.0.1:${port}`);
+      const started = waitForLine(child, /"msg":"create started"/);
       const inFlight = client.createTask(createRequest({ taskType: "cli_test_task", run: "sigterm", custom: { delayMs: 1500 } }));
-      await new Promise((r) => setTimeout(r, 400));
+      await started; // the call is in the connector: SIGTERM now must let it finish
       child.kill("SIGTERM");
       const response = await inFlight;
       expect(Buffer.from(response.resourceMeta).toString()).toMatch(/"job_id":"cli-/);
@@ -105,6 +107,43 @@ describe("flyte-connector CLI", () => {
       client.close();
     } finally {
       if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  });
+});
+
+describe("flyte-connector ports and version", () => {
+  it("--version prints the package version", () => {
+    const { code, stdout } = run(["--version"]);
+    expect(code).toBe(0);
+    expect(stdout.trim()).toBe(version);
+  });
+
+  it("--port 0 picks a free metrics port too, so two such servers run side by side", async () => {
+    const start = () =>
+      spawn(process.execPath, [bin, "serve", "--port", "0", "--host", "127.0.0.1", "--modules", fixture], {
+        cwd: runtimeDir,
+        env: { ...process.env, LOG_LEVEL: "info" },
+      });
+    const children = [start(), start()];
+    try {
+      const metricsPorts = await Promise.all(
+        children.map(async (child) => {
+          const { stdout } = await readyPort(child);
+          const ready = stdout
+            .split("\n")
+            .filter((l) => l.startsWith("{"))
+            .map((l) => JSON.parse(l) as { msg?: string; metricsPort?: number })
+            .find((r) => r.msg === "ready");
+          return ready?.metricsPort;
+        }),
+      );
+      for (const port of metricsPorts) expect(port).toEqual(expect.any(Number));
+      expect(metricsPorts[0]).not.toBe(9090);
+      expect(metricsPorts[0]).not.toBe(metricsPorts[1]);
+      const response = await fetch(`http://127.0.0.1:${metricsPorts[0]}/readyz`);
+      expect(response.status).toBe(200);
+    } finally {
+      for (const child of children) child.kill("SIGKILL");
     }
   });
 });
@@ -161,6 +200,21 @@ function readLines(child: ChildProcessWithoutNullStreams, done: (records: Array<
 }
 
 /** Waits for the server's "ready" log line and returns its port. */
+/** Resolves once a line of the child's stdout matches. */
+function waitForLine(child: ChildProcessWithoutNullStreams, pattern: RegExp): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = "";
+    const onData = (d: Buffer) => {
+      seen += d;
+      if (pattern.test(seen)) {
+        child.stdout.off("data", onData);
+        resolve();
+      }
+    };
+    child.stdout.on("data", onData);
+  });
+}
+
 function readyPort(child: ChildProcessWithoutNullStreams): Promise<{ port: number; stdout: string }> {
   return new Promise((resolve, reject) => {
     let stdout = "";
