@@ -1,4 +1,4 @@
-import { z } from "zod";
+import type { z as Zod } from "zod";
 import { ConnectorError } from "@flyte-connectors/runtime";
 
 /**
@@ -30,27 +30,31 @@ const RESERVED_QUERY_KEYS = new Set(["query", "queryParameters", "parameterMode"
  */
 const PYTHON_CREDENTIALS_KEY = "google_application_credentials:";
 
-const customSchema = z
-  .object({
-    ProjectID: z
-      .string({ error: "custom.ProjectID is required: the Google Cloud project that runs the query" })
-      .min(1, {
-        error: "custom.ProjectID must not be empty",
-      }),
-    Location: z.string().optional().nullable(),
-    Domain: z.string().optional().nullable(),
-    QueryParameterTypes: z.record(z.string(), z.string()).optional(),
-    secrets: z
-      .object({
-        google_application_credentials: z.string().optional(),
-        [PYTHON_CREDENTIALS_KEY]: z.string().optional(),
-      })
-      .passthrough()
-      .optional(),
-    labels: z.record(z.string(), z.string()).optional(),
-    dryRun: z.boolean().optional(),
-  })
-  .passthrough();
+/** The custom config's schema, built on first use (zod loads then, not when the server starts). */
+let customSchema: ReturnType<typeof buildCustomSchema> | undefined;
+function buildCustomSchema(z: typeof Zod) {
+  return z
+    .object({
+      ProjectID: z
+        .string({ error: "custom.ProjectID is required: the Google Cloud project that runs the query" })
+        .min(1, {
+          error: "custom.ProjectID must not be empty",
+        }),
+      Location: z.string().optional().nullable(),
+      Domain: z.string().optional().nullable(),
+      QueryParameterTypes: z.record(z.string(), z.string()).optional(),
+      secrets: z
+        .object({
+          google_application_credentials: z.string().optional(),
+          [PYTHON_CREDENTIALS_KEY]: z.string().optional(),
+        })
+        .passthrough()
+        .optional(),
+      labels: z.record(z.string(), z.string()).optional(),
+      dryRun: z.boolean().optional(),
+    })
+    .passthrough();
+}
 
 export interface ParsedConfig {
   project: string;
@@ -67,6 +71,8 @@ export interface ParsedConfig {
 export const DEFAULT_CREDENTIALS_SECRET = "google_application_credentials";
 
 export function parseCustomConfig(custom: unknown): ParsedConfig {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  customSchema ??= buildCustomSchema((require("zod") as { z: typeof Zod }).z);
   const parsed = customSchema.safeParse(custom ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

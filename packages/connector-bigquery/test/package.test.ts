@@ -25,7 +25,7 @@ describe("@flyte-connectors/connector-bigquery", () => {
       await emulator?.close();
     });
 
-    it("does not load @google-cloud/bigquery until the first BigQuery call, which then works", async () => {
+    it("does not load @google-cloud/bigquery (or zod) until first used; the first BigQuery call then works", async () => {
       const { stdout } = await run(process.execPath, [path.join(__dirname, "fixtures/first-call.cjs")], {
         env: { ...process.env, NODE_OPTIONS: "", EMULATOR_URL: emulator.url, PROJECT, METADATA_SERVER_DETECTION: "none" },
         timeout: 30_000,
@@ -34,6 +34,7 @@ describe("@flyte-connectors/connector-bigquery", () => {
       expect(report).toEqual({
         entry: expect.stringMatching(/[\\/]connector-bigquery[\\/]dist[\\/]index\.js$/),
         afterRequire: false,
+        zodAfterRequire: false,
         afterTask: false,
         afterCall: true,
         uri: expect.stringMatching(new RegExp(`^bq://${PROJECT}:`)),

@@ -1,4 +1,4 @@
-import axios, { type AxiosInstance, type AxiosResponse } from "axios";
+import type { AxiosInstance, AxiosResponse } from "axios";
 import {
   AsyncConnector,
   ConnectorError,
@@ -11,7 +11,7 @@ import {
   type MetadataCodec,
   type Resource,
 } from "@flyte-connectors/runtime";
-import { DEFAULT_RETRY_POLICY, requestWithRetries, type RetryPolicy } from "./http";
+import { DEFAULT_RETRY_POLICY, createHttpClient, requestWithRetries, type RetryPolicy } from "./http";
 import {
   describeProgress,
   errorBodyText,
@@ -61,7 +61,11 @@ const metaCodec: MetadataCodec<ModelTrainJobMeta> = {
     if (meta.dashboard_url !== undefined && typeof meta.dashboard_url !== "string") {
       throw ConnectorError.badRequest("resource_meta.dashboard_url must be a string");
     }
-    return { job_id: meta.job_id, endpoint: meta.endpoint, ...(meta.dashboard_url ? { dashboard_url: meta.dashboard_url } : {}) };
+    return {
+      job_id: meta.job_id,
+      endpoint: meta.endpoint,
+      ...(meta.dashboard_url ? { dashboard_url: meta.dashboard_url } : {}),
+    };
   },
 };
 
@@ -100,13 +104,18 @@ export class ModelTrainingConnector extends AsyncConnector<ModelTrainJobMeta> {
   readonly name = "Model Training Connector";
   readonly taskTypeName = TASK_TYPE;
   readonly metadata = metaCodec;
-  readonly #http: AxiosInstance;
+  readonly #givenHttp: AxiosInstance | undefined;
+  #madeHttp: AxiosInstance | undefined;
   readonly #policy: RetryPolicy;
 
   constructor(options: ModelTrainingConnectorOptions = {}) {
     super();
-    this.#http = options.http ?? axios.create();
+    this.#givenHttp = options.http;
     this.#policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  }
+  /** The HTTP client: the one given, or one made on the first call (axios loads then, not at start-up). */
+  get #http(): AxiosInstance {
+    return this.#givenHttp ?? (this.#madeHttp ??= createHttpClient());
   }
 
   async create(ctx: CreateContext): Promise<ModelTrainJobMeta> {
@@ -118,11 +127,18 @@ export class ModelTrainingConnector extends AsyncConnector<ModelTrainJobMeta> {
 
     const result = await requestWithRetries(
       this.#http,
-      { method: "POST", url: endpoint, data: body, headers: this.#headers(secrets.get("api_key"), { "Idempotency-Key": idempotencyKey }) },
+      {
+        method: "POST",
+        url: endpoint,
+        data: body,
+        headers: this.#headers(secrets.get("api_key"), { "Idempotency-Key": idempotencyKey }),
+      },
       { call: ctx, policy: this.#policy },
     );
     if (!result.ok) {
-      throw ConnectorError.unavailable(`the training service at ${endpoint} is unreachable (${result.reason})`);
+      throw ConnectorError.unavailable(
+        `the training service at ${endpoint} is unreachable (${result.reason})`,
+      );
     }
     const { response } = result;
     if (response.status >= 400) throw errorForCreate(response, endpoint);
@@ -150,15 +166,24 @@ export class ModelTrainingConnector extends AsyncConnector<ModelTrainJobMeta> {
       { call: ctx, policy: this.#policy },
     );
     if (!result.ok) {
-      return { phase: Phase.RUNNING, message: `training service unreachable (${result.reason}); will check again` };
+      return {
+        phase: Phase.RUNNING,
+        message: `training service unreachable (${result.reason}); will check again`,
+      };
     }
     const { response } = result;
     if (response.status === 404) return { phase: Phase.FAILED, message: `job not found: ${meta.job_id}` };
     if (response.status === 401 || response.status === 403) {
-      return { phase: Phase.FAILED, message: `the training service rejected the credentials (HTTP ${response.status})` };
+      return {
+        phase: Phase.FAILED,
+        message: `the training service rejected the credentials (HTTP ${response.status})`,
+      };
     }
     if (response.status >= 400) {
-      return { phase: Phase.FAILED, message: `the training service answered HTTP ${response.status}: ${errorBodyText(response.data)}` };
+      return {
+        phase: Phase.FAILED,
+        message: `the training service answered HTTP ${response.status}: ${errorBodyText(response.data)}`,
+      };
     }
     const job = parseJobView(response.data);
     if (!job.ok) {
@@ -179,25 +204,39 @@ export class ModelTrainingConnector extends AsyncConnector<ModelTrainJobMeta> {
       { method: "DELETE", url: jobUrl(meta), headers: this.#headers(secrets.get("api_key")) },
       { call: ctx, policy: this.#policy },
     );
-    if (!result.ok) throw ConnectorError.unavailable(`could not cancel ${meta.job_id}: training service unreachable (${result.reason})`);
+    if (!result.ok)
+      throw ConnectorError.unavailable(
+        `could not cancel ${meta.job_id}: training service unreachable (${result.reason})`,
+      );
     const { status } = result.response;
     // 404: unknown or already gone; 409: already finished. Both mean there is nothing left to cancel.
     if (status < 300 || status === 404 || status === 409) return;
-    if (status === 401 || status === 403) throw ConnectorError.permissionDenied(`the training service refused to cancel ${meta.job_id}`);
+    if (status === 401 || status === 403)
+      throw ConnectorError.permissionDenied(`the training service refused to cancel ${meta.job_id}`);
     throw ConnectorError.unavailable(`could not cancel ${meta.job_id}: HTTP ${status}`);
   }
 
-  override async *getLogs(meta: ModelTrainJobMeta, request: LogsRequest, ctx: CallContext): AsyncIterable<LogChunk> {
+  override async *getLogs(
+    meta: ModelTrainJobMeta,
+    request: LogsRequest,
+    ctx: CallContext,
+  ): AsyncIterable<LogChunk> {
     const { secrets } = ctx;
     let token = request.token;
     let sent = 0;
     for (;;) {
       const result = await requestWithRetries(
         this.#http,
-        { method: "GET", url: `${jobUrl(meta)}/logs`, params: { token }, headers: this.#headers(secrets.get("api_key")) },
+        {
+          method: "GET",
+          url: `${jobUrl(meta)}/logs`,
+          params: { token },
+          headers: this.#headers(secrets.get("api_key")),
+        },
         { call: ctx, policy: this.#policy },
       );
-      if (!result.ok) throw ConnectorError.unavailable(`cannot read logs of ${meta.job_id} (${result.reason})`);
+      if (!result.ok)
+        throw ConnectorError.unavailable(`cannot read logs of ${meta.job_id} (${result.reason})`);
       const { response } = result;
       if (response.status === 404) throw ConnectorError.notFound(`job not found: ${meta.job_id}`);
       if (response.status === 401 || response.status === 403) {
@@ -208,11 +247,15 @@ export class ModelTrainingConnector extends AsyncConnector<ModelTrainJobMeta> {
         );
       }
       if (response.status >= 400) {
-        throw ConnectorError.unavailable(`cannot read logs: HTTP ${response.status}: ${errorBodyText(response.data)}`);
+        throw ConnectorError.unavailable(
+          `cannot read logs: HTTP ${response.status}: ${errorBodyText(response.data)}`,
+        );
       }
       const page = parseLogsPage(response.data);
       if (!page.ok) {
-        throw ConnectorError.unavailable(`the training service gave an unexpected logs page (${page.problem})`);
+        throw ConnectorError.unavailable(
+          `the training service gave an unexpected logs page (${page.problem})`,
+        );
       }
       const { lines, received, nextToken: next } = page.value;
       if (lines.length) yield { lines };
@@ -228,7 +271,12 @@ export class ModelTrainingConnector extends AsyncConnector<ModelTrainJobMeta> {
   }
 
   #logLinks(meta: ModelTrainJobMeta) {
-    return [{ name: "Training Dashboard", uri: meta.dashboard_url ?? fillTemplate(DEFAULT_DASHBOARD_TEMPLATE, meta) }];
+    return [
+      {
+        name: "Training Dashboard",
+        uri: meta.dashboard_url ?? fillTemplate(DEFAULT_DASHBOARD_TEMPLATE, meta),
+      },
+    ];
   }
 
   #resourceOf(meta: ModelTrainJobMeta, job: JobView): Resource {
@@ -250,16 +298,29 @@ export class ModelTrainingConnector extends AsyncConnector<ModelTrainJobMeta> {
           // Terminal: a finished job's answer will not change, and there is no output to give.
           return { phase: Phase.FAILED, message: "the job finished without a results URI", logLinks };
         }
-        return { phase: Phase.SUCCEEDED, message: "finished", outputs: { results: new FlyteFile(job.results) }, logLinks };
+        return {
+          phase: Phase.SUCCEEDED,
+          message: "finished",
+          outputs: { results: new FlyteFile(job.results) },
+          logLinks,
+        };
       case "failed": {
         const error = errorText(job.error);
-        return { phase: Phase.FAILED, message: error ? `training failed: ${error}` : "training failed", logLinks };
+        return {
+          phase: Phase.FAILED,
+          message: error ? `training failed: ${error}` : "training failed",
+          logLinks,
+        };
       }
       case "cancelled":
         return { phase: Phase.ABORTED, message: "the job was cancelled", logLinks };
       default:
         // A status this version does not know: keep polling rather than guess an ending.
-        return { phase: Phase.RUNNING, message: `unrecognised status ${JSON.stringify(clip(job.status, 100))}; will check again`, logLinks };
+        return {
+          phase: Phase.RUNNING,
+          message: `unrecognised status ${JSON.stringify(clip(job.status, 100))}; will check again`,
+          logLinks,
+        };
     }
   }
 
@@ -273,15 +334,21 @@ function jobUrl(meta: ModelTrainJobMeta): string {
 }
 
 function fillTemplate(template: string, meta: ModelTrainJobMeta): string {
-  return template.replaceAll("{endpoint}", meta.endpoint.replace(/\/+$/, "")).replaceAll("{job_id}", encodeURIComponent(meta.job_id));
+  return template
+    .replaceAll("{endpoint}", meta.endpoint.replace(/\/+$/, ""))
+    .replaceAll("{job_id}", encodeURIComponent(meta.job_id));
 }
 
 function requireEndpoint(value: unknown): string {
   if (value === undefined || value === null || value === "") {
-    throw ConnectorError.badRequest("custom.endpoint is required: the training service URL", { details: { field: "custom.endpoint" } });
+    throw ConnectorError.badRequest("custom.endpoint is required: the training service URL", {
+      details: { field: "custom.endpoint" },
+    });
   }
   if (typeof value !== "string" || !isHttpUrl(value)) {
-    throw ConnectorError.badRequest("custom.endpoint must be an http(s) URL", { details: { field: "custom.endpoint" } });
+    throw ConnectorError.badRequest("custom.endpoint must be an http(s) URL", {
+      details: { field: "custom.endpoint" },
+    });
   }
   return value;
 }
@@ -289,14 +356,18 @@ function requireEndpoint(value: unknown): string {
 function optionalTemplate(value: unknown): string | undefined {
   if (value === undefined || value === null || value === "") return undefined;
   if (typeof value !== "string") {
-    throw ConnectorError.badRequest("custom.dashboard_url_template must be a string", { details: { field: "custom.dashboard_url_template" } });
+    throw ConnectorError.badRequest("custom.dashboard_url_template must be a string", {
+      details: { field: "custom.dashboard_url_template" },
+    });
   }
   return value;
 }
 
 function requireDatasetUri(value: unknown): string {
   if (typeof value !== "string" || !value) {
-    throw ConnectorError.badRequest("input dataset_uri is required and must be a non-empty string", { details: { input: "dataset_uri" } });
+    throw ConnectorError.badRequest("input dataset_uri is required and must be a non-empty string", {
+      details: { input: "dataset_uri" },
+    });
   }
   return value;
 }
@@ -304,7 +375,9 @@ function requireDatasetUri(value: unknown): string {
 function requireEpochs(value: unknown): number {
   const epochs = typeof value === "bigint" ? Number(value) : value;
   if (typeof epochs !== "number" || !Number.isInteger(epochs) || epochs < 1) {
-    throw ConnectorError.badRequest("input epochs is required and must be a positive integer", { details: { input: "epochs" } });
+    throw ConnectorError.badRequest("input epochs is required and must be a positive integer", {
+      details: { input: "epochs" },
+    });
   }
   return epochs;
 }
@@ -317,7 +390,9 @@ function errorForCreate(response: AxiosResponse, endpoint: string): ConnectorErr
       return ConnectorError.badRequest(`the training service rejected the job: ${detail}`);
     case 401:
     case 403:
-      return ConnectorError.permissionDenied(`the training service rejected the credentials (HTTP ${response.status})`);
+      return ConnectorError.permissionDenied(
+        `the training service rejected the credentials (HTTP ${response.status})`,
+      );
     case 404:
       return ConnectorError.notFound(`no training service at ${endpoint} (HTTP 404)`);
     default:

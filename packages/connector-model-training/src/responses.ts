@@ -3,7 +3,7 @@
  * trusted to keep to the contract: every answer is parsed here, and what cannot be used becomes a short,
  * readable description for a phase message or an error, never a TypeError.
  */
-import { z } from "zod";
+import type { z as Zod, ZodType } from "zod";
 import type { LogLine } from "@flyte-connectors/runtime";
 import { clip } from "./text";
 
@@ -25,11 +25,12 @@ function kindOf(value: unknown): string {
 /** A whole body that is not the JSON object the contract promises, described without quoting much of it. */
 export function describeBody(body: unknown): string {
   if (body === undefined || body === "") return "an empty body";
-  if (typeof body === "string") return `a body that is not a JSON object: ${JSON.stringify(clip(body.trim(), 80))}`;
+  if (typeof body === "string")
+    return `a body that is not a JSON object: ${JSON.stringify(clip(body.trim(), 80))}`;
   return `${kindOf(body)} instead of a JSON object`;
 }
 
-function parse<T>(schema: z.ZodType<T>, body: unknown): Parsed<T> {
+function parse<T>(schema: ZodType<T>, body: unknown): Parsed<T> {
   const result = schema.safeParse(body);
   if (result.success) return { ok: true, value: result.data };
   const issue = result.error.issues[0];
@@ -37,35 +38,96 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): Parsed<T> {
   return { ok: false, problem: !issue || issue.path.length === 0 ? describeBody(body) : issue.message };
 }
 
-const objectOnly = { error: "expected a JSON object" };
+/**
+ * The schemas, built on first use: zod costs ~45 ms to load, which a server that never reaches this
+ * connector (or not yet: start-up) need not pay.
+ */
+function buildSchemas(z: typeof Zod) {
+  const objectOnly = { error: "expected a JSON object" };
 
-const createAnswerSchema = z.object(
-  {
-    job_id: z
-      .string({ error: (issue) => `job_id must be a string, not ${kindOf(issue.input)}` })
-      .min(1, { error: "job_id must not be empty" })
-      .max(MAX_JOB_ID_CHARS, { error: `job_id is longer than ${MAX_JOB_ID_CHARS} characters` }),
-  },
-  objectOnly,
-);
+  const createAnswerSchema = z.object(
+    {
+      job_id: z
+        .string({ error: (issue) => `job_id must be a string, not ${kindOf(issue.input)}` })
+        .min(1, { error: "job_id must not be empty" })
+        .max(MAX_JOB_ID_CHARS, { error: `job_id is longer than ${MAX_JOB_ID_CHARS} characters` }),
+    },
+    objectOnly,
+  );
+
+  /**
+   * Progress is informational: each field is taken when it is usable (a number, or a string holding one,
+   * as some services send) and dropped otherwise, so odd progress never fails a poll.
+   */
+  const looseNumber = z
+    .preprocess((v) => (typeof v === "string" && v.trim() !== "" ? Number(v) : v), z.number())
+    .optional()
+    .catch(undefined);
+  const looseCount = z
+    .preprocess(
+      (v) => (typeof v === "string" && v.trim() !== "" ? Number(v) : v),
+      z.number().int().nonnegative(),
+    )
+    .optional()
+    .catch(undefined);
+
+  const progressSchema: ZodType<Progress | undefined> = z
+    .union([
+      z.object({ epoch: looseCount, epochs: looseCount, loss: looseNumber }),
+      z.string().transform((text) => ({ text: clip(text.trim(), 100) })),
+    ])
+    .optional()
+    .catch(undefined);
+
+  const jobViewSchema = z.object(
+    {
+      status: z.string({ error: (issue) => `status must be a string, not ${kindOf(issue.input)}` }),
+      // Checked where it matters (a finished job): anything but a string counts as absent.
+      results: z.string().optional().catch(undefined),
+      error: z.unknown().optional(),
+      progress: progressSchema,
+    },
+    objectOnly,
+  );
+
+  const errorObjectSchema = z.object({
+    message: z.string().min(1),
+    reason: z.string().min(1).optional().catch(undefined),
+    code: z
+      .union([z.string().min(1), z.number()])
+      .optional()
+      .catch(undefined),
+  });
+
+  const logsPageSchema = z.object(
+    {
+      // Absent means no lines; each line is read on its own below, so one bad line doesn't lose the page.
+      lines: z
+        .array(z.unknown(), { error: (issue) => `lines must be a list, not ${kindOf(issue.input)}` })
+        .optional(),
+      next_token: z
+        .union([z.string(), z.number().transform(String), z.null().transform(() => undefined)], {
+          error: (issue) => `next_token must be a string, not ${kindOf(issue.input)}`,
+        })
+        .optional(),
+    },
+    objectOnly,
+  );
+
+  const logLineSchema = z.object({ message: z.string(), timestamp: z.unknown().optional() });
+  return { createAnswerSchema, jobViewSchema, errorObjectSchema, logsPageSchema, logLineSchema };
+}
+
+let built: ReturnType<typeof buildSchemas> | undefined;
+function schemas(): ReturnType<typeof buildSchemas> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (built ??= buildSchemas((require("zod") as { z: typeof Zod }).z));
+}
 
 /** `POST {endpoint}` → `{job_id}`. */
 export function parseCreateAnswer(body: unknown): Parsed<{ job_id: string }> {
-  return parse(createAnswerSchema, body);
+  return parse(schemas().createAnswerSchema, body);
 }
-
-/**
- * Progress is informational: each field is taken when it is usable (a number, or a string holding one,
- * as some services send) and dropped otherwise, so odd progress never fails a poll.
- */
-const looseNumber = z
-  .preprocess((v) => (typeof v === "string" && v.trim() !== "" ? Number(v) : v), z.number())
-  .optional()
-  .catch(undefined);
-const looseCount = z
-  .preprocess((v) => (typeof v === "string" && v.trim() !== "" ? Number(v) : v), z.number().int().nonnegative())
-  .optional()
-  .catch(undefined);
 
 export interface Progress {
   epoch?: number;
@@ -75,14 +137,6 @@ export interface Progress {
   text?: string;
 }
 
-const progressSchema: z.ZodType<Progress | undefined> = z
-  .union([
-    z.object({ epoch: looseCount, epochs: looseCount, loss: looseNumber }),
-    z.string().transform((text) => ({ text: clip(text.trim(), 100) })),
-  ])
-  .optional()
-  .catch(undefined);
-
 export interface JobView {
   status: string;
   results?: string;
@@ -91,20 +145,9 @@ export interface JobView {
   progress?: Progress;
 }
 
-const jobViewSchema = z.object(
-  {
-    status: z.string({ error: (issue) => `status must be a string, not ${kindOf(issue.input)}` }),
-    // Checked where it matters (a finished job): anything but a string counts as absent.
-    results: z.string().optional().catch(undefined),
-    error: z.unknown().optional(),
-    progress: progressSchema,
-  },
-  objectOnly,
-);
-
 /** `GET {endpoint}/{job_id}`. */
 export function parseJobView(body: unknown): Parsed<JobView> {
-  return parse(jobViewSchema, body);
+  return parse(schemas().jobViewSchema, body);
 }
 
 /** "epoch 2/5, loss 0.1234" from whatever of it is usable; undefined when nothing is. */
@@ -125,12 +168,6 @@ export function progressInfo(progress: Progress | undefined): Progress | undefin
   return Object.keys(info).length ? (info as Progress) : undefined;
 }
 
-const errorObjectSchema = z.object({
-  message: z.string().min(1),
-  reason: z.string().min(1).optional().catch(undefined),
-  code: z.union([z.string().min(1), z.number()]).optional().catch(undefined),
-});
-
 /**
  * The service's `error`, as text: a string as is; an error object as `reason: message` (services send
  * `{code, message}` or `{reason, message}` shapes); anything else as compact JSON. Bounded.
@@ -138,7 +175,7 @@ const errorObjectSchema = z.object({
 export function errorText(value: unknown): string | undefined {
   if (value === undefined || value === null || value === "") return undefined;
   if (typeof value === "string") return clip(value.trim());
-  const object = errorObjectSchema.safeParse(value);
+  const object = schemas().errorObjectSchema.safeParse(value);
   if (object.success) {
     const { message, reason, code } = object.data;
     const tag = reason ?? (code === undefined ? undefined : String(code));
@@ -156,21 +193,6 @@ export function errorBodyText(body: unknown): string {
   return describeBody(body);
 }
 
-const logsPageSchema = z.object(
-  {
-    // Absent means no lines; each line is read on its own below, so one bad line doesn't lose the page.
-    lines: z.array(z.unknown(), { error: (issue) => `lines must be a list, not ${kindOf(issue.input)}` }).optional(),
-    next_token: z
-      .union([z.string(), z.number().transform(String), z.null().transform(() => undefined)], {
-        error: (issue) => `next_token must be a string, not ${kindOf(issue.input)}`,
-      })
-      .optional(),
-  },
-  objectOnly,
-);
-
-const logLineSchema = z.object({ message: z.string(), timestamp: z.unknown().optional() });
-
 export interface LogsPage {
   lines: LogLine[];
   /** Lines the page held, usable or not: a page of only unusable lines is still not the end. */
@@ -180,7 +202,7 @@ export interface LogsPage {
 
 /** `GET {endpoint}/{job_id}/logs`. Lines without a text message are skipped; bad timestamps are left out. */
 export function parseLogsPage(body: unknown): Parsed<LogsPage> {
-  const page = parse(logsPageSchema, body);
+  const page = parse(schemas().logsPageSchema, body);
   if (!page.ok) return page;
   const raw = page.value.lines ?? [];
   const lines: LogLine[] = [];
@@ -189,7 +211,7 @@ export function parseLogsPage(body: unknown): Parsed<LogsPage> {
       lines.push({ message: clip(entry, MAX_LOG_LINE_CHARS) });
       continue;
     }
-    const line = logLineSchema.safeParse(entry);
+    const line = schemas().logLineSchema.safeParse(entry);
     if (!line.success) continue;
     const timestamp = dateOf(line.data.timestamp);
     const message = clip(line.data.message, MAX_LOG_LINE_CHARS);

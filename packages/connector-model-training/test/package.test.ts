@@ -40,4 +40,14 @@ describe("@flyte-connectors/connector-model-training", () => {
       connectors: 1,
     });
   });
+
+  it("loading the package loads neither axios nor zod: a server discovering it does not wait for them", async () => {
+    const script = `
+      const path = require("node:path");
+      const loaded = (name) => Object.keys(require.cache).some((f) => f.includes(path.sep + name + path.sep));
+      const { connectors } = require("@flyte-connectors/connector-model-training");
+      console.log(JSON.stringify({ connectors: connectors.length, axios: loaded("axios"), zod: loaded("zod") }));`;
+    const { stdout } = await run(process.execPath, ["-e", script], { cwd: __dirname, env: { ...process.env, NODE_OPTIONS: "" } });
+    expect(JSON.parse(stdout)).toEqual({ connectors: 1, axios: false, zod: false });
+  });
 });

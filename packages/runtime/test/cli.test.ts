@@ -2,9 +2,8 @@
  * The `flyte-connector` bin, spawned as users run it (the built dist, so `npm test` builds first).
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { version } from "../package.json";
 import { createRequest } from "./support/requests";
 import { UpstreamClient } from "../../../tools/test-support/upstream-client";
 
@@ -115,6 +114,7 @@ describe("flyte-connector ports and version", () => {
   it("--version prints the package version", () => {
     const { code, stdout } = run(["--version"]);
     expect(code).toBe(0);
+    const { version } = JSON.parse(readFileSync(path.join(runtimeDir, "package.json"), "utf8")) as { version: string };
     expect(stdout.trim()).toBe(version);
   });
 

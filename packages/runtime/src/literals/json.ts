@@ -2,7 +2,7 @@
  * JSON-like values ↔ the two ways Flyte carries them: a protobuf Struct (`Scalar.generic`) and msgpack
  * bytes (`Scalar.binary` with tag "msgpack", the Python SDK's form for dicts, dataclasses and pydantic).
  */
-import { Decoder, Encoder } from "@msgpack/msgpack";
+import type { Decoder, Encoder } from "@msgpack/msgpack";
 import { childPath, describeValue, indexPath, badValue } from "./paths";
 import { Float } from "./values";
 
@@ -133,13 +133,24 @@ function unsupported(value: unknown, path: string): Error {
   );
 }
 
-const encoder = new Encoder({ useBigInt64: true, ignoreUndefined: true });
-const decoder = new Decoder({ useBigInt64: true });
+// Made on first use: most servers never see a msgpack literal, and start-up need not load the codec.
+let codec: { encoder: Encoder; decoder: Decoder } | undefined;
+function msgpack(): { encoder: Encoder; decoder: Decoder } {
+  if (!codec) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Decoder, Encoder } = require("@msgpack/msgpack") as typeof import("@msgpack/msgpack");
+    codec = {
+      encoder: new Encoder({ useBigInt64: true, ignoreUndefined: true }),
+      decoder: new Decoder({ useBigInt64: true }),
+    };
+  }
+  return codec;
+}
 
 /** A checked JSON value as msgpack bytes. */
 export function encodeMsgpack(value: unknown, path: string): Buffer {
   const json = toJsonValue(value, "msgpack", path);
-  return Buffer.from(encoder.encode(json));
+  return Buffer.from(msgpack().encoder.encode(json));
 }
 
 /**
@@ -149,7 +160,7 @@ export function encodeMsgpack(value: unknown, path: string): Buffer {
 export function decodeMsgpack(bytes: Uint8Array, path: string): unknown {
   let decoded: unknown;
   try {
-    decoded = decoder.decode(bytes);
+    decoded = msgpack().decoder.decode(bytes);
   } catch (error) {
     throw badValue(path, `invalid msgpack: ${error instanceof Error ? error.message : String(error)}`, error);
   }

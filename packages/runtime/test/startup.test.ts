@@ -1,0 +1,16 @@
+/** What start-up loads: optional heavy modules wait for their first use (a deterministic start-up check). */
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
+
+it("a server is SERVING before metrics, reflection, msgpack, zod or pino-pretty are loaded", async () => {
+  const { stdout } = await promisify(execFile)(process.execPath, [path.join(__dirname, "fixtures/startup-modules.cjs")], {
+    cwd: path.resolve(__dirname, ".."),
+    env: { ...process.env, NODE_OPTIONS: "" },
+    timeout: 30_000,
+  });
+  const { atServing, afterServing } = JSON.parse(stdout.trim().split("\n").pop()!);
+  expect(atServing).toEqual([]);
+  // Metrics load right after the server answers, so the first call finds them ready.
+  expect(afterServing).toEqual(["prom-client"]);
+});
