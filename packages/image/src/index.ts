@@ -56,6 +56,7 @@ export { CONTEXT_EPOCH, hashTree, listTree, type TreeEntry } from "./tree";
 export {
   kubernetesManifests,
   kustomizeBase,
+  parseReference,
   toYaml,
   ASYNC_CONNECTOR_SERVICE,
   BACKEND_PLUGIN_ID,

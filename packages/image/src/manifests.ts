@@ -222,6 +222,16 @@ export function kubernetesManifests(options: KubernetesOptions): Manifest[] {
   return manifests;
 }
 
+/** Splits `registry/name:tag@sha256:...` (tag and digest each optional). */
+export function parseReference(reference: string): { repository: string; tag?: string; digest?: string } {
+  const at = reference.indexOf("@");
+  const digest = at >= 0 ? reference.slice(at + 1) : undefined;
+  const named = at >= 0 ? reference.slice(0, at) : reference;
+  const colon = named.lastIndexOf(":");
+  const hasTag = colon > named.lastIndexOf("/");
+  return { repository: hasTag ? named.slice(0, colon) : named, tag: hasTag ? named.slice(colon + 1) : undefined, digest };
+}
+
 /** Multi-document YAML. */
 export function toYaml(docs: object[]): string {
   return docs.map((d) => YAML.stringify(d, { lineWidth: 0 })).join("---\n");
@@ -236,16 +246,16 @@ export function kustomizeBase(manifests: Manifest[], image: string): Record<stri
     files[file] = YAML.stringify(m, { lineWidth: 0 });
     resources.push(file);
   }
-  const at = image.lastIndexOf("@") > 0 ? image.lastIndexOf("@") : image.lastIndexOf(":") > image.lastIndexOf("/") ? image.lastIndexOf(":") : -1;
-  const imageName = at > 0 ? image.slice(0, at) : image;
-  const pin = at > 0 ? (image[at] === "@" ? { digest: image.slice(at + 1) } : { newTag: image.slice(at + 1) }) : {};
+  const { repository, tag, digest } = parseReference(image);
+  // A digest pins harder than a tag; kustomize then writes repository@digest.
+  const pin = digest ? { digest } : tag ? { newTag: tag } : {};
   files["kustomization.yaml"] = YAML.stringify(
     {
       apiVersion: "kustomize.config.k8s.io/v1beta1",
       kind: "Kustomization",
       resources,
       // Overlays change the tag or the registry here, without patching the Deployment.
-      images: [{ name: imageName, ...pin }],
+      images: [{ name: repository, ...pin }],
     },
     { lineWidth: 0 },
   );

@@ -118,6 +118,8 @@ describe("kubernetesManifests", () => {
     for (const [file, text] of Object.entries(kustomizeBase(manifests, IMAGE))) writeFileSync(path.join(dir, file), text);
     const kustomization = YAML.parse(readFileSync(path.join(dir, "kustomization.yaml"), "utf8"));
     expect(kustomization.images).toEqual([{ name: "ghcr.io/acme/flyte-connectors", newTag: "0123456789ab" }]);
+    const digest = `sha256:${"a".repeat(64)}`;
+    expect(YAML.parse(kustomizeBase(manifests, `127.0.0.1:5000/acme/x:0123@${digest}`)["kustomization.yaml"]).images).toEqual([{ name: "127.0.0.1:5000/acme/x", digest }]);
     expect(kustomization.resources).toHaveLength(5);
     const why = ensureCommands({ kubectl: ["kubectl", "kubernetes-client"] });
     if (why) {

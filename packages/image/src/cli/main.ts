@@ -15,7 +15,7 @@ import { createContext, defaultCacheDir, workspaceConnectors, type ProgressEvent
 import { BUILDERS, ImageBuildEngine, type BuilderName } from "../engine";
 import { ImageError } from "../errors";
 import { DEFAULT_BASE_IMAGE, DEFAULT_NODE_VERSION, DEFAULT_UID, Image } from "../image";
-import { kubernetesManifests, kustomizeBase, toYaml } from "../manifests";
+import { kubernetesManifests, kustomizeBase, parseReference, toYaml } from "../manifests";
 import { PLATFORMS, type Platform } from "../node-binary";
 import { PACKAGE_ROOT } from "../paths";
 import { findWorkspace, findWorkspacePackage } from "../workspace";
@@ -145,11 +145,8 @@ const ManifestFlags = z.object({
 type ManifestFlags = z.infer<typeof ManifestFlags>;
 
 function imageName(reference: string): string {
-  const withoutDigest = reference.split("@")[0];
-  const lastSlash = withoutDigest.lastIndexOf("/");
-  const colon = withoutDigest.lastIndexOf(":");
-  const repo = colon > lastSlash ? withoutDigest.slice(0, colon) : withoutDigest;
-  return repo.slice(lastSlash + 1).replace(/[^a-z0-9-]/g, "-").replace(/^-+|-+$/g, "") || "flyte-connectors";
+  const { repository } = parseReference(reference);
+  return repository.slice(repository.lastIndexOf("/") + 1).replace(/[^a-z0-9-]/g, "-").replace(/^-+|-+$/g, "") || "flyte-connectors";
 }
 
 interface WrittenManifests {
@@ -272,7 +269,8 @@ export function buildProgram(cwd = process.cwd()): Command {
     const seconds = (Date.now() - started) / 1000;
     let manifestFiles: string[] = [];
     if (typeof raw.manifestsOut === "string") {
-      const pinned = result.digest && result.pushed ? `${result.reference}@${result.digest}` : result.reference;
+      // Pinned by digest (repository@sha256:...), the form every tool accepts, when the registry has it.
+      const pinned = result.digest && result.pushed ? `${parseReference(result.reference).repository}@${result.digest}` : result.reference;
       const manifestFlags = parseFlags(ManifestFlags, { ...raw, image: pinned, name: image.name.split("/").pop(), out: raw.manifestsOut, format: "all", autoscaling: raw.autoscaling !== false });
       manifestFiles = (await writeManifests(manifestFlags, result.context.manifest.taskTypes, cwd)).files;
     }

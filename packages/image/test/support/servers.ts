@@ -53,7 +53,8 @@ const HealthClient = makeGenericClientConstructor(
 export function healthCheck(address: string, service = "", deadlineMs = 2_000): Promise<(typeof HEALTH_STATUS)[number]> {
   const client = new HealthClient(address, credentials.createInsecure());
   return new Promise((resolve, reject) => {
-    (client as unknown as { check: Function }).check(encodeHealthRequest(service), { deadline: Date.now() + deadlineMs }, (error: Error | null, bytes: Buffer) => {
+    type Check = (request: Buffer, options: { deadline: number }, callback: (error: Error | null, bytes: Buffer) => void) => void;
+    (client as unknown as { check: Check }).check(encodeHealthRequest(service), { deadline: Date.now() + deadlineMs }, (error, bytes) => {
       client.close();
       if (error) reject(error);
       else resolve(decodeHealthStatus(bytes));
