@@ -67,7 +67,11 @@ export function serviceEndpoint(service: string, namespace: string, port = GRPC_
 export function backendConfig(deployments: ConnectorDeployment[]) {
   const parsed = deployments.map((d) => {
     const result = DeploymentSchema.safeParse(d);
-    if (!result.success) throw new ImageError("bad-input", `connector deployment ${d.id}: ${result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    if (!result.success)
+      throw new ImageError(
+        "bad-input",
+        `connector deployment ${d.id}: ${result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+      );
     return result.data;
   });
   const connectors: Record<string, unknown> = {};
@@ -83,7 +87,10 @@ export function backendConfig(deployments: ConnectorDeployment[]) {
     };
     for (const t of d.taskTypes) {
       if (connectorForTaskTypes[t] && connectorForTaskTypes[t] !== d.id) {
-        throw new ImageError("bad-input", `task type ${t} is served by both ${connectorForTaskTypes[t]} and ${d.id}; the backend routes a task type to one deployment`);
+        throw new ImageError(
+          "bad-input",
+          `task type ${t} is served by both ${connectorForTaskTypes[t]} and ${d.id}; the backend routes a task type to one deployment`,
+        );
       }
       connectorForTaskTypes[t] = d.id;
     }

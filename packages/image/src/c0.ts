@@ -54,7 +54,13 @@ function integer(flag: string, value: string): string {
 }
 
 /** Translates c0's arguments into `flyte-connector serve` arguments. */
-function translate(args: string[]): { serve: string[]; modules: string[]; timeoutSeconds?: number; help: boolean; version: boolean } {
+function translate(args: string[]): {
+  serve: string[];
+  modules: string[];
+  timeoutSeconds?: number;
+  help: boolean;
+  version: boolean;
+} {
   const serve: string[] = [];
   const modules: string[] = [];
   let timeoutSeconds: number | undefined;
@@ -97,7 +103,12 @@ function translate(args: string[]): { serve: string[]; modules: string[]; timeou
         break;
       case "-m":
       case "--modules":
-        modules.push(...value().split(",").map((m) => m.trim()).filter(Boolean));
+        modules.push(
+          ...value()
+            .split(",")
+            .map((m) => m.trim())
+            .filter(Boolean),
+        );
         break;
       default:
         serve.push(arg);
@@ -136,7 +147,13 @@ function main(): void {
   }
   // Run the server's CLI as this process's main module, as if started directly: no second process, so
   // signals from the kubelet reach the server itself and a pod holds one Node.js, not two.
-  process.argv = [process.execPath, cli, "serve", ...modules.flatMap((m) => ["--modules", m]), ...options.serve];
+  process.argv = [
+    process.execPath,
+    cli,
+    "serve",
+    ...modules.flatMap((m) => ["--modules", m]),
+    ...options.serve,
+  ];
   runMain();
 }
 

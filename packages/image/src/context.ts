@@ -8,7 +8,13 @@ import { ImageError } from "./errors";
 import type { Image } from "./image";
 import { hostPlatform, nodeBinary, npmArch, PLATFORMS, type Platform } from "./node-binary";
 import { compiledScript } from "./paths";
-import { connectorModule, RUNTIME_PACKAGE, stagePackages, type PackageSource, type ResolvedPackage } from "./stage";
+import {
+  connectorModule,
+  RUNTIME_PACKAGE,
+  stagePackages,
+  type PackageSource,
+  type ResolvedPackage,
+} from "./stage";
 import { copyTree, hashTree, normalizeTree, writeTreeFile } from "./tree";
 import { findWorkspace, gitInfo, readManifest, repositoryUrl, type PackageManifest } from "./workspace";
 
@@ -104,22 +110,31 @@ export async function createContext(image: Image, options: ContextOptions = {}):
   const cwd = options.cwd ?? process.cwd();
   const platform = options.platform ?? hostPlatform();
   if (!platform || !PLATFORMS.includes(platform)) {
-    throw new ImageError("bad-input", `platform ${platform ?? process.arch}: images can be built for ${PLATFORMS.join(", ")}`);
+    throw new ImageError(
+      "bad-input",
+      `platform ${platform ?? process.arch}: images can be built for ${PLATFORMS.join(", ")}`,
+    );
   }
   if (image.connectors.length === 0) {
-    throw new ImageError("bad-input", "the image has no connectors", { hint: "add some with .withConnectors(...) or --connectors" });
+    throw new ImageError("bad-input", "the image has no connectors", {
+      hint: "add some with .withConnectors(...) or --connectors",
+    });
   }
   const workspace = findWorkspace(cwd);
   const from = options.from ?? (workspace ? "workspace" : "registry");
   if (from === "workspace" && !workspace) {
-    throw new ImageError("workspace", `--from workspace: no npm workspace contains ${cwd}`, { hint: "run inside the monorepo, or use --from registry" });
+    throw new ImageError("workspace", `--from workspace: no npm workspace contains ${cwd}`, {
+      hint: "run inside the monorepo, or use --from registry",
+    });
   }
 
   const work = mkdtempSync(path.join(os.tmpdir(), "flyte-connector-image-"));
   try {
     progress("resolve", `${image.connectors.join(", ")} (from ${from})`);
     const [node, staged] = await Promise.all([
-      nodeBinary(image.nodeVersion, platform, options.cacheDir ?? defaultCacheDir(), (line) => progress("node", line)),
+      nodeBinary(image.nodeVersion, platform, options.cacheDir ?? defaultCacheDir(), (line) =>
+        progress("node", line),
+      ),
       stagePackages({
         workspace,
         from,
@@ -138,7 +153,12 @@ export async function createContext(image: Image, options: ContextOptions = {}):
     const runtime = readManifest(path.join(staged.appDir, "node_modules", RUNTIME_PACKAGE));
     const serverCli = binPath(runtime, "flyte-connector");
     const revisionInfo =
-      from === "workspace" && workspace ? gitInfo(workspace.root, staged.packed.map((p) => p.dir)) : undefined;
+      from === "workspace" && workspace
+        ? gitInfo(
+            workspace.root,
+            staged.packed.map((p) => p.dir),
+          )
+        : undefined;
 
     const manifest: ImageManifest = {
       name: image.name,
@@ -157,7 +177,9 @@ export async function createContext(image: Image, options: ContextOptions = {}):
     const labels = imageLabels(image, manifest, staged.connectors, firstConnector, revisionInfo);
 
     progress("context", "writing the build context");
-    const dir = options.outDir ? path.resolve(options.outDir) : mkdtempSync(path.join(os.tmpdir(), "flyte-connector-context-"));
+    const dir = options.outDir
+      ? path.resolve(options.outDir)
+      : mkdtempSync(path.join(os.tmpdir(), "flyte-connector-context-"));
     mkdirSync(dir, { recursive: true });
     for (const entry of readdirSync(dir)) rmSync(path.join(dir, entry), { recursive: true, force: true });
 
@@ -168,10 +190,17 @@ export async function createContext(image: Image, options: ContextOptions = {}):
     copyFileSync(node.license, path.join(dir, "rootfs/node/usr/local/share/doc/node/LICENSE"));
 
     // rootfs/deps and rootfs/app: node_modules split so a code change leaves the dependency layer alone.
-    const ours = new Set([...staged.connectors, ...staged.extras].map((p) => p.name).concat(staged.packed.map((p) => p.name)));
+    const ours = new Set(
+      [...staged.connectors, ...staged.extras].map((p) => p.name).concat(staged.packed.map((p) => p.name)),
+    );
     const isOurs = (rel: string) => {
       const [first, second] = rel.split("/");
-      return first === ".bin" || first === ".package-lock.json" || ours.has(first) || ours.has(`${first}/${second}`);
+      return (
+        first === ".bin" ||
+        first === ".package-lock.json" ||
+        ours.has(first) ||
+        ours.has(`${first}/${second}`)
+      );
     };
     const modulesDir = path.join(staged.appDir, "node_modules");
     copyTree(modulesDir, path.join(dir, "rootfs/deps/app/node_modules"), (rel, kind) => {
@@ -185,7 +214,10 @@ export async function createContext(image: Image, options: ContextOptions = {}):
     removeEmptyDirs(path.join(dir, "rootfs/deps/app/node_modules"));
     removeEmptyDirs(path.join(dir, "rootfs/app/app/node_modules"));
     copyFileSync(path.join(staged.appDir, "package.json"), path.join(dir, "rootfs/app/app/package.json"));
-    copyFileSync(path.join(staged.appDir, "package-lock.json"), path.join(dir, "rootfs/app/app/package-lock.json"));
+    copyFileSync(
+      path.join(staged.appDir, "package-lock.json"),
+      path.join(dir, "rootfs/app/app/package-lock.json"),
+    );
     const manifestJson = JSON.stringify(manifest, null, 2) + "\n";
     writeTreeFile(path.join(dir, "rootfs/app/app/image.json"), manifestJson);
     writeTreeFile(path.join(dir, "rootfs/app/app/bin/c0"), await readC0(), true);
@@ -212,7 +244,15 @@ export async function createContext(image: Image, options: ContextOptions = {}):
     const hash = hashTree(dir);
     const tag = image.tag ?? hash.slice(0, 12);
     progress("context", `context ${hash.slice(0, 12)} in ${dir}`);
-    return { dir, dockerfile: path.join(dir, "Dockerfile"), hash, tag, reference: `${image.repository}:${tag}`, manifest, labels };
+    return {
+      dir,
+      dockerfile: path.join(dir, "Dockerfile"),
+      hash,
+      tag,
+      reference: `${image.repository}:${tag}`,
+      manifest,
+      labels,
+    };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -224,7 +264,11 @@ export async function createContext(image: Image, options: ContextOptions = {}):
  */
 export async function workspaceConnectors(root: string, names: string[]): Promise<ServedConnector[]> {
   const modules = names.map((n) => connectorModule(root, n));
-  return inspectConnectors(root, modules, names.map((n) => ({ request: n, name: n, version: "", install: "", origin: "workspace" })));
+  return inspectConnectors(
+    root,
+    modules,
+    names.map((n) => ({ request: n, name: n, version: "", install: "", origin: "workspace" })),
+  );
 }
 
 function binPath(manifest: PackageManifest, name: string): string {
@@ -251,32 +295,55 @@ async function readC0(): Promise<string> {
   return readFile(compiledScript("c0"), "utf8");
 }
 
-async function inspectConnectors(appDir: string, modules: string[], packages: ResolvedPackage[]): Promise<ServedConnector[]> {
+async function inspectConnectors(
+  appDir: string,
+  modules: string[],
+  packages: ResolvedPackage[],
+): Promise<ServedConnector[]> {
   let stdout: string;
   try {
-    ({ stdout } = await promisify(execFile)(process.execPath, [compiledScript("inspect-connectors"), appDir, ...modules], {
-      cwd: appDir,
-      env: { ...process.env, NODE_ENV: "production" },
-      maxBuffer: 16 * 1024 * 1024,
-    }));
+    ({ stdout } = await promisify(execFile)(
+      process.execPath,
+      [compiledScript("inspect-connectors"), appDir, ...modules],
+      {
+        cwd: appDir,
+        env: { ...process.env, NODE_ENV: "production" },
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    ));
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr?.trim();
-    throw new ImageError("connectors", `the staged connector modules do not load: ${stderr || String(error)}`, { cause: error });
+    throw new ImageError(
+      "connectors",
+      `the staged connector modules do not load: ${stderr || String(error)}`,
+      { cause: error },
+    );
   }
-  const found = JSON.parse(stdout) as Array<{ module: string; connectors: Array<Omit<ServedConnector, "module">> }>;
+  const found = JSON.parse(stdout) as Array<{
+    module: string;
+    connectors: Array<Omit<ServedConnector, "module">>;
+  }>;
   const served: ServedConnector[] = [];
   for (const [i, entry] of found.entries()) {
     if (entry.connectors.length === 0) {
-      throw new ImageError("connectors", `${packages[i].request} (${packages[i].name}) provides no connectors`, {
-        hint: 'a connector package exports `connectors` (an array of AsyncConnector instances) and declares "flyteConnector" in package.json',
-      });
+      throw new ImageError(
+        "connectors",
+        `${packages[i].request} (${packages[i].name}) provides no connectors`,
+        {
+          hint: 'a connector package exports `connectors` (an array of AsyncConnector instances) and declares "flyteConnector" in package.json',
+        },
+      );
     }
     for (const c of entry.connectors) served.push({ ...c, module: entry.module });
   }
   const seen = new Map<string, string>();
   for (const c of served) {
     const key = `${c.taskType} v${c.version}`;
-    if (seen.has(key)) throw new ImageError("connectors", `task type ${key} is provided by both ${seen.get(key)} and ${c.module}`);
+    if (seen.has(key))
+      throw new ImageError(
+        "connectors",
+        `task type ${key} is provided by both ${seen.get(key)} and ${c.module}`,
+      );
     seen.set(key, c.module);
   }
   return served;
@@ -293,17 +360,22 @@ function imageLabels(
     "org.opencontainers.image.title": image.name,
     "org.opencontainers.image.description": `Flyte connectors serving ${manifest.taskTypes.join(", ")}`,
     // One connector: its version. A bundle: the runtime's (the server all of them run in).
-    "org.opencontainers.image.version": connectors.length === 1 ? connectors[0].version : manifest.runtimeVersion,
+    "org.opencontainers.image.version":
+      connectors.length === 1 ? connectors[0].version : manifest.runtimeVersion,
     "org.opencontainers.image.base.name": image.baseImage,
     [`${LABEL_PREFIX}task-types`]: manifest.taskTypes.join(","),
-    [`${LABEL_PREFIX}connectors`]: connectors.map((c) => `${c.name}@${c.version}`).sort().join(","),
+    [`${LABEL_PREFIX}connectors`]: connectors
+      .map((c) => `${c.name}@${c.version}`)
+      .sort()
+      .join(","),
     [`${LABEL_PREFIX}runtime-version`]: manifest.runtimeVersion,
     [`${LABEL_PREFIX}node-version`]: manifest.nodeVersion,
     [`${LABEL_PREFIX}from`]: manifest.from,
   };
   const source = repositoryUrl(firstConnector);
   if (source) labels["org.opencontainers.image.source"] = source;
-  if (connectors.length === 1 && firstConnector.license) labels["org.opencontainers.image.licenses"] = firstConnector.license;
+  if (connectors.length === 1 && firstConnector.license)
+    labels["org.opencontainers.image.licenses"] = firstConnector.license;
   if (revision) {
     labels["org.opencontainers.image.revision"] = revision.commit;
     labels["org.opencontainers.image.created"] = revision.date;

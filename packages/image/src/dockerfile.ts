@@ -26,7 +26,10 @@ function keyValueInstruction(instruction: "ENV" | "LABEL", record: Record<string
 }
 
 /** Renders the connector Dockerfile from its template in `docker/`. */
-export function renderDockerfile(values: DockerfileValues, template = readFileSync(templateFile(CONNECTOR_TEMPLATE), "utf8")): string {
+export function renderDockerfile(
+  values: DockerfileValues,
+  template = readFileSync(templateFile(CONNECTOR_TEMPLATE), "utf8"),
+): string {
   const slots: Record<string, string> = {
     BASE_IMAGE: values.baseImage,
     NODE_VERSION: values.nodeVersion,
@@ -37,7 +40,8 @@ export function renderDockerfile(values: DockerfileValues, template = readFileSy
     ENTRYPOINT: JSON.stringify(values.entrypoint),
   };
   const rendered = template.replace(/\{\{([A-Z_]+)\}\}/g, (whole, slot: string) => {
-    if (!(slot in slots)) throw new ImageError("bad-input", `template ${CONNECTOR_TEMPLATE} has an unknown slot ${whole}`);
+    if (!(slot in slots))
+      throw new ImageError("bad-input", `template ${CONNECTOR_TEMPLATE} has an unknown slot ${whole}`);
     return slots[slot];
   });
   // An empty ENV slot leaves a blank line; collapse runs of blank lines so the output stays tidy.

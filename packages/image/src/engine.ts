@@ -51,20 +51,30 @@ export async function resolveBuilder(requested: BuilderName = "auto"): Promise<E
   if (requested === "docker") {
     if (await dockerWorks()) return "docker";
     const client = await canRun("docker", ["--version"]);
-    throw new ImageError("no-builder", client ? "docker is installed but no Docker engine answers" : "docker is not installed", {
-      hint: client ? "start the Docker engine, or use --builder podman or --builder buildah" : INSTALL_HINT,
-    });
+    throw new ImageError(
+      "no-builder",
+      client ? "docker is installed but no Docker engine answers" : "docker is not installed",
+      {
+        hint: client ? "start the Docker engine, or use --builder podman or --builder buildah" : INSTALL_HINT,
+      },
+    );
   }
   if (requested === "podman" || requested === "buildah") {
     if (await canRun(requested)) return requested;
-    throw new ImageError("no-builder", `${requested} is not installed (not found on PATH)`, { hint: INSTALL_HINT });
+    throw new ImageError("no-builder", `${requested} is not installed (not found on PATH)`, {
+      hint: INSTALL_HINT,
+    });
   }
   if (await dockerWorks()) return "docker";
   if (await canRun("podman")) return "podman";
   if (await canRun("buildah")) return "buildah";
-  throw new ImageError("no-builder", "no container builder found (looked for docker with a running engine, podman, buildah)", {
-    hint: INSTALL_HINT,
-  });
+  throw new ImageError(
+    "no-builder",
+    "no container builder found (looked for docker with a running engine, podman, buildah)",
+    {
+      hint: INSTALL_HINT,
+    },
+  );
 }
 
 /**
@@ -95,17 +105,46 @@ export const ImageBuildEngine = {
       const onLine = (line: string) => progress("build", line);
       progress("build", `${builder}: building ${context.reference}`);
       if (builder === "docker") {
-        await run("docker", ["build", "--platform", platform, "-f", context.dockerfile, "-t", context.reference, "--iidfile", iidFile, context.dir], {
-          // BuildKit stamps the image with this time instead of now, as --timestamp does for Buildah.
-          env: { ...process.env, SOURCE_DATE_EPOCH: String(CONTEXT_EPOCH) },
-          onLine,
-          what: "docker build",
-        });
+        await run(
+          "docker",
+          [
+            "build",
+            "--platform",
+            platform,
+            "-f",
+            context.dockerfile,
+            "-t",
+            context.reference,
+            "--iidfile",
+            iidFile,
+            context.dir,
+          ],
+          {
+            // BuildKit stamps the image with this time instead of now, as --timestamp does for Buildah.
+            env: { ...process.env, SOURCE_DATE_EPOCH: String(CONTEXT_EPOCH) },
+            onLine,
+            what: "docker build",
+          },
+        );
       } else {
         const verb = builder === "buildah" ? "bud" : "build";
         await run(
           builder,
-          [verb, "--layers", "--timestamp", String(CONTEXT_EPOCH), "--platform", platform, "-f", context.dockerfile, "-t", context.reference, "--iidfile", iidFile, context.dir],
+          [
+            verb,
+            "--layers",
+            "--timestamp",
+            String(CONTEXT_EPOCH),
+            "--platform",
+            platform,
+            "-f",
+            context.dockerfile,
+            "-t",
+            context.reference,
+            "--iidfile",
+            iidFile,
+            context.dir,
+          ],
           { onLine, what: `${builder} ${verb}` },
         );
       }
@@ -114,10 +153,19 @@ export const ImageBuildEngine = {
       let pushed = false;
       if (options.push) {
         progress("push", `pushing ${context.reference}`);
-        digest = await push(builder, context.reference, scratch, options.tlsVerify ?? true, (line) => progress("push", line));
+        digest = await push(builder, context.reference, scratch, options.tlsVerify ?? true, (line) =>
+          progress("push", line),
+        );
         pushed = true;
       }
-      return { reference: context.reference, digest, imageId: imageId.startsWith("sha256:") ? imageId : `sha256:${imageId}`, builder, pushed, context };
+      return {
+        reference: context.reference,
+        digest,
+        imageId: imageId.startsWith("sha256:") ? imageId : `sha256:${imageId}`,
+        builder,
+        pushed,
+        context,
+      };
     } finally {
       rmSync(scratch, { recursive: true, force: true });
       if (!keep) rmSync(context.dir, { recursive: true, force: true });
@@ -125,11 +173,17 @@ export const ImageBuildEngine = {
   },
 };
 
-async function localDigest(builder: "docker" | "podman" | "buildah", reference: string): Promise<string | undefined> {
+async function localDigest(
+  builder: "docker" | "podman" | "buildah",
+  reference: string,
+): Promise<string | undefined> {
   try {
     if (builder === "docker") return undefined; // Docker knows a digest only once an image is pushed.
     const format = builder === "buildah" ? "{{.FromImageDigest}}" : "{{.Digest}}";
-    const args = builder === "buildah" ? ["inspect", "--type", "image", "--format", format, reference] : ["image", "inspect", "--format", format, reference];
+    const args =
+      builder === "buildah"
+        ? ["inspect", "--type", "image", "--format", format, reference]
+        : ["image", "inspect", "--format", format, reference];
     const { stdout } = await run(builder, args);
     return stdout.trim() || undefined;
   } catch {
@@ -137,18 +191,36 @@ async function localDigest(builder: "docker" | "podman" | "buildah", reference: 
   }
 }
 
-async function push(builder: "docker" | "podman" | "buildah", reference: string, scratch: string, tlsVerify: boolean, onLine: (line: string) => void): Promise<string> {
-  const hint = "check that you are logged in to the registry (docker/podman/buildah login) and may push to it";
+async function push(
+  builder: "docker" | "podman" | "buildah",
+  reference: string,
+  scratch: string,
+  tlsVerify: boolean,
+  onLine: (line: string) => void,
+): Promise<string> {
+  const hint =
+    "check that you are logged in to the registry (docker/podman/buildah login) and may push to it";
   if (builder === "docker") {
     await run("docker", ["push", reference], { onLine, errorCode: "push", what: "docker push", hint });
-    const { stdout } = await run("docker", ["image", "inspect", "--format", "{{json .RepoDigests}}", reference], { errorCode: "push" });
+    const { stdout } = await run(
+      "docker",
+      ["image", "inspect", "--format", "{{json .RepoDigests}}", reference],
+      { errorCode: "push" },
+    );
     const repository = reference.slice(0, reference.lastIndexOf(":"));
     const match = (JSON.parse(stdout) as string[]).find((d) => d.startsWith(`${repository}@`));
     if (!match) throw new ImageError("push", `docker pushed ${reference} but reports no digest for it`);
     return match.slice(match.indexOf("@") + 1);
   }
   const digestFile = path.join(scratch, "digest");
-  const args = ["push", `--tls-verify=${tlsVerify}`, "--digestfile", digestFile, reference, `docker://${reference}`];
+  const args = [
+    "push",
+    `--tls-verify=${tlsVerify}`,
+    "--digestfile",
+    digestFile,
+    reference,
+    `docker://${reference}`,
+  ];
   await run(builder, args, { onLine, errorCode: "push", what: `${builder} push`, hint });
   return readFileSync(digestFile, "utf8").trim();
 }

@@ -24,18 +24,38 @@ export interface DebianBaseOptions {
 const registrySchema = z
   .string()
   .min(1)
-  .regex(/^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)*$/i, "a registry host with optional port and path, without a scheme (ghcr.io/acme, 127.0.0.1:5000)");
-const nameSchema = z.string().regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/, "lower-case letters, digits and . _ - /");
-const tagSchema = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/, "letters, digits, . _ -, at most 128");
+  .regex(
+    /^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)*$/i,
+    "a registry host with optional port and path, without a scheme (ghcr.io/acme, 127.0.0.1:5000)",
+  );
+const nameSchema = z
+  .string()
+  .regex(
+    /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/,
+    "lower-case letters, digits and . _ - /",
+  );
+const tagSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/, "letters, digits, . _ -, at most 128");
 const nodeVersionSchema = z.string().regex(/^\d+\.\d+\.\d+$/, "an exact version such as 24.22.3");
 const envKeySchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name");
-const refSchema = z.string().min(1).regex(/^[^\s]+$/, "an image reference without spaces");
-const uidSchema = z.number().int().min(1).max(2 ** 31 - 1);
+const refSchema = z
+  .string()
+  .min(1)
+  .regex(/^[^\s]+$/, "an image reference without spaces");
+const uidSchema = z
+  .number()
+  .int()
+  .min(1)
+  .max(2 ** 31 - 1);
 
 function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    throw new ImageError("bad-input", `${what}: ${JSON.stringify(value)} is not valid: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
+    throw new ImageError(
+      "bad-input",
+      `${what}: ${JSON.stringify(value)} is not valid: ${parsed.error.issues.map((i) => i.message).join("; ")}`,
+    );
   }
   return parsed.data;
 }

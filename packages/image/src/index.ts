@@ -27,7 +27,13 @@
  *
  * @module
  */
-export { Image, DEFAULT_BASE_IMAGE, DEFAULT_NODE_VERSION, DEFAULT_UID, type DebianBaseOptions } from "./image";
+export {
+  Image,
+  DEFAULT_BASE_IMAGE,
+  DEFAULT_NODE_VERSION,
+  DEFAULT_UID,
+  type DebianBaseOptions,
+} from "./image";
 export {
   ImageBuildEngine,
   BUILDERS,

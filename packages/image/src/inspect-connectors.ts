@@ -22,7 +22,11 @@ interface ConnectorLike {
 function describe(value: unknown): Found["connectors"][number] | undefined {
   const c = value as ConnectorLike | null;
   if (!c || typeof c !== "object" || typeof c.taskTypeName !== "string") return undefined;
-  return { name: String(c.name ?? c.taskTypeName), taskType: c.taskTypeName, version: Number(c.taskTypeVersion ?? 0) };
+  return {
+    name: String(c.name ?? c.taskTypeName),
+    taskType: c.taskTypeName,
+    version: Number(c.taskTypeVersion ?? 0),
+  };
 }
 
 function main(): void {
@@ -34,14 +38,18 @@ function main(): void {
     const id = spec.startsWith(".") ? path.resolve(appDir, spec) : spec;
     let registry: { list(): unknown[] } | undefined;
     try {
-      registry = (requireFromApp("@flyte-connectors/runtime") as { defaultRegistry?: { list(): unknown[] } }).defaultRegistry;
+      registry = (requireFromApp("@flyte-connectors/runtime") as { defaultRegistry?: { list(): unknown[] } })
+        .defaultRegistry;
     } catch {
       registry = undefined;
     }
     const before = new Set(registry?.list() ?? []);
     const namespace = requireFromApp(id) as { connectors?: unknown; default?: { connectors?: unknown } };
     const exported = namespace.connectors ?? namespace.default?.connectors ?? [];
-    const values = new Set([...(Array.isArray(exported) ? exported : []), ...(registry?.list() ?? []).filter((c) => !before.has(c))]);
+    const values = new Set([
+      ...(Array.isArray(exported) ? exported : []),
+      ...(registry?.list() ?? []).filter((c) => !before.has(c)),
+    ]);
     const connectors = [...values].map(describe).filter((c): c is NonNullable<typeof c> => c !== undefined);
     results.push({ module: spec, connectors });
   }

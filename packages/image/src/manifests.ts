@@ -9,12 +9,21 @@ export const ASYNC_CONNECTOR_SERVICE = "flyteidl2.connector.AsyncConnectorServic
 /** The plugin ID of the connector plugin in the Flyte backend (for `default-for-task-types`). */
 export const BACKEND_PLUGIN_ID = "connector-service";
 
-const quantity = z.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/, "a Kubernetes quantity such as 250m or 256Mi");
+const quantity = z
+  .string()
+  .regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/, "a Kubernetes quantity such as 250m or 256Mi");
 
 const KubernetesOptionsSchema = z.object({
   image: z.string().min(1),
-  name: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "a DNS label: lower-case letters, digits and -").max(63),
-  namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).max(63).default("flyte"),
+  name: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "a DNS label: lower-case letters, digits and -")
+    .max(63),
+  namespace: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)
+    .max(63)
+    .default("flyte"),
   replicas: z.number().int().min(1).default(2),
   autoscaling: z
     .union([
@@ -27,7 +36,12 @@ const KubernetesOptionsSchema = z.object({
     ])
     .default({ minReplicas: 2, maxReplicas: 10, cpuUtilization: 70 }),
   resources: z
-    .object({ cpuRequest: quantity, memoryRequest: quantity, memoryLimit: quantity, cpuLimit: quantity.optional() })
+    .object({
+      cpuRequest: quantity,
+      memoryRequest: quantity,
+      memoryLimit: quantity,
+      cpuLimit: quantity.optional(),
+    })
     .default({ cpuRequest: "250m", memoryRequest: "256Mi", memoryLimit: "512Mi" }),
   shutdownGraceMs: z.number().int().min(0).default(30_000),
   preStopMs: z.number().int().min(0).default(5_000),
@@ -70,7 +84,10 @@ type Manifest = Record<string, unknown> & { apiVersion: string; kind: string; me
 function parse(options: KubernetesOptions) {
   const parsed = KubernetesOptionsSchema.safeParse(options);
   if (!parsed.success) {
-    throw new ImageError("bad-input", parsed.error.issues.map((i) => `${i.path.join(".") || "options"}: ${i.message}`).join("\n"));
+    throw new ImageError(
+      "bad-input",
+      parsed.error.issues.map((i) => `${i.path.join(".") || "options"}: ${i.message}`).join("\n"),
+    );
   }
   return parsed.data;
 }
@@ -80,7 +97,13 @@ function mebibytes(q: string): number | undefined {
   const m = /^(\d+)(Mi|Gi|M|G)$/.exec(q);
   if (!m) return undefined;
   const n = Number(m[1]);
-  return m[2] === "Gi" ? n * 1024 : m[2] === "G" ? (n * 1e9) / 2 ** 20 : m[2] === "M" ? (n * 1e6) / 2 ** 20 : n;
+  return m[2] === "Gi"
+    ? n * 1024
+    : m[2] === "G"
+      ? (n * 1e9) / 2 ** 20
+      : m[2] === "M"
+        ? (n * 1e6) / 2 ** 20
+        : n;
 }
 
 /**
@@ -89,12 +112,20 @@ function mebibytes(q: string): number | undefined {
  */
 export function kubernetesManifests(options: KubernetesOptions): Manifest[] {
   const o = parse(options);
-  const labels = { "app.kubernetes.io/name": o.name, "app.kubernetes.io/component": "flyte-connector", "app.kubernetes.io/part-of": "flyte" };
+  const labels = {
+    "app.kubernetes.io/name": o.name,
+    "app.kubernetes.io/component": "flyte-connector",
+    "app.kubernetes.io/part-of": "flyte",
+  };
   const selector = { "app.kubernetes.io/name": o.name };
   const metadata = { name: o.name, namespace: o.namespace, labels };
   const graceSeconds = Math.ceil(o.shutdownGraceMs / 1000);
   const heapMb = mebibytes(o.resources.memoryLimit);
-  const args = ["--shutdown-grace", String(graceSeconds), ...(o.workers > 1 ? ["--workers", String(o.workers)] : [])];
+  const args = [
+    "--shutdown-grace",
+    String(graceSeconds),
+    ...(o.workers > 1 ? ["--workers", String(o.workers)] : []),
+  ];
   const grpcProbe = (service?: string) => ({ port: GRPC_PORT, ...(service ? { service } : {}) });
 
   const serviceAccount: Manifest = {
@@ -115,7 +146,13 @@ export function kubernetesManifests(options: KubernetesOptions): Manifest[] {
       clusterIP: "None",
       selector,
       ports: [
-        { name: "grpc", port: GRPC_PORT, targetPort: "grpc", protocol: "TCP", appProtocol: "kubernetes.io/h2c" },
+        {
+          name: "grpc",
+          port: GRPC_PORT,
+          targetPort: "grpc",
+          protocol: "TCP",
+          appProtocol: "kubernetes.io/h2c",
+        },
         { name: "metrics", port: METRICS_PORT, targetPort: "metrics", protocol: "TCP", appProtocol: "http" },
       ],
     },
@@ -124,7 +161,12 @@ export function kubernetesManifests(options: KubernetesOptions): Manifest[] {
   const deployment: Manifest = {
     apiVersion: "apps/v1",
     kind: "Deployment",
-    metadata: { ...metadata, ...(o.taskTypes.length ? { annotations: { "flyte-connectors/task-types": o.taskTypes.join(",") } } : {}) },
+    metadata: {
+      ...metadata,
+      ...(o.taskTypes.length
+        ? { annotations: { "flyte-connectors/task-types": o.taskTypes.join(",") } }
+        : {}),
+    },
     spec: {
       replicas: o.autoscaling ? o.autoscaling.minReplicas : o.replicas,
       revisionHistoryLimit: 5,
@@ -134,7 +176,11 @@ export function kubernetesManifests(options: KubernetesOptions): Manifest[] {
       template: {
         metadata: {
           labels,
-          annotations: { "prometheus.io/scrape": "true", "prometheus.io/port": String(METRICS_PORT), "prometheus.io/path": "/metrics" },
+          annotations: {
+            "prometheus.io/scrape": "true",
+            "prometheus.io/port": String(METRICS_PORT),
+            "prometheus.io/path": "/metrics",
+          },
         },
         spec: {
           serviceAccountName: o.name,
@@ -149,7 +195,12 @@ export function kubernetesManifests(options: KubernetesOptions): Manifest[] {
             seccompProfile: { type: "RuntimeDefault" },
           },
           topologySpreadConstraints: [
-            { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } },
+            {
+              maxSkew: 1,
+              topologyKey: "kubernetes.io/hostname",
+              whenUnsatisfiable: "ScheduleAnyway",
+              labelSelector: { matchLabels: selector },
+            },
           ],
           containers: [
             {
@@ -159,7 +210,14 @@ export function kubernetesManifests(options: KubernetesOptions): Manifest[] {
               args,
               env: [
                 { name: "LOG_LEVEL", value: "info" },
-                ...(heapMb ? [{ name: "NODE_OPTIONS", value: `--max-old-space-size=${Math.floor((heapMb * 3) / 4 / o.workers)}` }] : []),
+                ...(heapMb
+                  ? [
+                      {
+                        name: "NODE_OPTIONS",
+                        value: `--max-old-space-size=${Math.floor((heapMb * 3) / 4 / o.workers)}`,
+                      },
+                    ]
+                  : []),
               ],
               ports: [
                 { name: "grpc", containerPort: GRPC_PORT, protocol: "TCP" },
@@ -168,12 +226,22 @@ export function kubernetesManifests(options: KubernetesOptions): Manifest[] {
               // All three ask grpc.health.v1; the server reports NOT_SERVING from SIGTERM on, so readiness
               // drops at once (the kubelet stops liveness and startup probes once a pod is terminating).
               startupProbe: { grpc: grpcProbe(), periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 30 },
-              readinessProbe: { grpc: grpcProbe(ASYNC_CONNECTOR_SERVICE), periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2 },
+              readinessProbe: {
+                grpc: grpcProbe(ASYNC_CONNECTOR_SERVICE),
+                periodSeconds: 5,
+                timeoutSeconds: 2,
+                failureThreshold: 2,
+              },
               livenessProbe: { grpc: grpcProbe(), periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
-              ...(o.preStopMs > 0 ? { lifecycle: { preStop: { sleep: { seconds: Math.ceil(o.preStopMs / 1000) } } } } : {}),
+              ...(o.preStopMs > 0
+                ? { lifecycle: { preStop: { sleep: { seconds: Math.ceil(o.preStopMs / 1000) } } } }
+                : {}),
               resources: {
                 requests: { cpu: o.resources.cpuRequest, memory: o.resources.memoryRequest },
-                limits: { memory: o.resources.memoryLimit, ...(o.resources.cpuLimit ? { cpu: o.resources.cpuLimit } : {}) },
+                limits: {
+                  memory: o.resources.memoryLimit,
+                  ...(o.resources.cpuLimit ? { cpu: o.resources.cpuLimit } : {}),
+                },
               },
               securityContext: {
                 allowPrivilegeEscalation: false,
@@ -187,7 +255,10 @@ export function kubernetesManifests(options: KubernetesOptions): Manifest[] {
             },
           ],
           volumes: [
-            { name: "secrets", secret: { secretName: o.secretName ?? `${o.name}-secrets`, optional: true, defaultMode: 0o440 } },
+            {
+              name: "secrets",
+              secret: { secretName: o.secretName ?? `${o.name}-secrets`, optional: true, defaultMode: 0o440 },
+            },
             // The root filesystem is read-only; HOME and temporary files go here.
             { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
           ],
@@ -199,7 +270,10 @@ export function kubernetesManifests(options: KubernetesOptions): Manifest[] {
   const manifests: Manifest[] = [serviceAccount, service, deployment];
   if (o.autoscaling) {
     if (o.autoscaling.maxReplicas < o.autoscaling.minReplicas) {
-      throw new ImageError("bad-input", `autoscaling: maxReplicas ${o.autoscaling.maxReplicas} is below minReplicas ${o.autoscaling.minReplicas}`);
+      throw new ImageError(
+        "bad-input",
+        `autoscaling: maxReplicas ${o.autoscaling.maxReplicas} is below minReplicas ${o.autoscaling.minReplicas}`,
+      );
     }
     manifests.push({
       apiVersion: "autoscaling/v2",
@@ -209,7 +283,15 @@ export function kubernetesManifests(options: KubernetesOptions): Manifest[] {
         scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: o.name },
         minReplicas: o.autoscaling.minReplicas,
         maxReplicas: o.autoscaling.maxReplicas,
-        metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: o.autoscaling.cpuUtilization } } }],
+        metrics: [
+          {
+            type: "Resource",
+            resource: {
+              name: "cpu",
+              target: { type: "Utilization", averageUtilization: o.autoscaling.cpuUtilization },
+            },
+          },
+        ],
       },
     });
   }
@@ -229,7 +311,11 @@ export function parseReference(reference: string): { repository: string; tag?: s
   const named = at >= 0 ? reference.slice(0, at) : reference;
   const colon = named.lastIndexOf(":");
   const hasTag = colon > named.lastIndexOf("/");
-  return { repository: hasTag ? named.slice(0, colon) : named, tag: hasTag ? named.slice(colon + 1) : undefined, digest };
+  return {
+    repository: hasTag ? named.slice(0, colon) : named,
+    tag: hasTag ? named.slice(colon + 1) : undefined,
+    digest,
+  };
 }
 
 /** Multi-document YAML. */

@@ -28,7 +28,12 @@ export interface NodeBinary {
  * The official Node.js binary for `version` and `platform`, from the npm package `node-linux-<arch>`,
  * kept under `cacheDir/node/` so it is fetched once per version.
  */
-export async function nodeBinary(version: string, platform: Platform, cacheDir: string, onLine?: (line: string) => void): Promise<NodeBinary> {
+export async function nodeBinary(
+  version: string,
+  platform: Platform,
+  cacheDir: string,
+  onLine?: (line: string) => void,
+): Promise<NodeBinary> {
   const arch = npmArch(platform);
   const dir = path.join(cacheDir, "node", `${version}-linux-${arch}`);
   const result = { node: path.join(dir, "node"), license: path.join(dir, "LICENSE") };
@@ -45,7 +50,9 @@ export async function nodeBinary(version: string, platform: Platform, cacheDir: 
       hint: `check that Node.js ${version} exists (npm view node-linux-${arch} versions) and that the npm registry is reachable`,
     });
     const [{ filename }] = JSON.parse(packed.stdout) as Array<{ filename: string }>;
-    await run("tar", ["-xzf", path.join(work, filename), "-C", work, "package/bin/node", "package/LICENSE"], { errorCode: "npm" });
+    await run("tar", ["-xzf", path.join(work, filename), "-C", work, "package/bin/node", "package/LICENSE"], {
+      errorCode: "npm",
+    });
     const staged = path.join(work, "staged");
     mkdirSync(staged);
     renameSync(path.join(work, "package/bin/node"), path.join(staged, "node"));
@@ -56,7 +63,9 @@ export async function nodeBinary(version: string, platform: Platform, cacheDir: 
     return result;
   } catch (error) {
     if (error instanceof ImageError) throw error;
-    throw new ImageError("npm", `could not unpack node-linux-${arch}@${version}: ${String(error)}`, { cause: error });
+    throw new ImageError("npm", `could not unpack node-linux-${arch}@${version}: ${String(error)}`, {
+      cause: error,
+    });
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -21,7 +21,10 @@ export function compiledScript(name: "c0" | "inspect-connectors"): string {
  * package carries a copy in `templates/` (made by its `prepack` script).
  */
 export function templateFile(name: string): string {
-  const candidates = [path.join(PACKAGE_ROOT, "templates", name), path.resolve(PACKAGE_ROOT, "../../docker", name)];
+  const candidates = [
+    path.join(PACKAGE_ROOT, "templates", name),
+    path.resolve(PACKAGE_ROOT, "../../docker", name),
+  ];
   const found = candidates.find((c) => existsSync(c));
   if (!found) throw new ImageError("workspace", `template ${name} not found in ${candidates.join(" or ")}`);
   return found;

@@ -47,10 +47,14 @@ export function run(command: string, args: string[], options: RunOptions = {}): 
     child.on("error", (error: NodeJS.ErrnoException) => {
       const missing = error.code === "ENOENT";
       reject(
-        new ImageError(options.errorCode ?? "build", missing ? `${command}: command not found` : `${command}: ${error.message}`, {
-          hint: options.hint,
-          cause: error,
-        }),
+        new ImageError(
+          options.errorCode ?? "build",
+          missing ? `${command}: command not found` : `${command}: ${error.message}`,
+          {
+            hint: options.hint,
+            cause: error,
+          },
+        ),
       );
     });
     child.on("close", (code, signal) => {
@@ -63,16 +67,24 @@ export function run(command: string, args: string[], options: RunOptions = {}): 
       const tail = stderr.trim().split("\n").slice(-15).join("\n");
       const what = options.what ?? [command, ...args].join(" ");
       reject(
-        new ImageError(options.errorCode ?? "build", `${what} failed (${signal ?? `exit ${code}`})${tail ? `:\n${tail}` : ""}`, {
-          hint: options.hint,
-        }),
+        new ImageError(
+          options.errorCode ?? "build",
+          `${what} failed (${signal ?? `exit ${code}`})${tail ? `:\n${tail}` : ""}`,
+          {
+            hint: options.hint,
+          },
+        ),
       );
     });
   });
 }
 
 /** Whether `command` can be started (found on PATH and answers `args`, e.g. `--version`). */
-export async function canRun(command: string, args: string[] = ["--version"], env?: NodeJS.ProcessEnv): Promise<boolean> {
+export async function canRun(
+  command: string,
+  args: string[] = ["--version"],
+  env?: NodeJS.ProcessEnv,
+): Promise<boolean> {
   try {
     await run(command, args, { env });
     return true;

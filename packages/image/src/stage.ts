@@ -61,7 +61,14 @@ const npmEnv = (): NodeJS.ProcessEnv => ({
 });
 
 function looksLikePath(spec: string): boolean {
-  return spec === "." || spec === ".." || spec.startsWith("./") || spec.startsWith("../") || spec.startsWith("/") || spec.endsWith(".tgz");
+  return (
+    spec === "." ||
+    spec === ".." ||
+    spec.startsWith("./") ||
+    spec.startsWith("../") ||
+    spec.startsWith("/") ||
+    spec.endsWith(".tgz")
+  );
 }
 
 /** Splits `@scope/name@range` into name and range (range undefined when absent). */
@@ -86,9 +93,14 @@ export async function stagePackages(request: StageRequest): Promise<StagedInstal
   // 1. Sort what was named into workspace packages, local folders or tarballs, and registry specs.
   const fromWorkspace: Array<{ request: string; pkg: WorkspacePackage; kind: "connector" | "extra" }> = [];
   const others: Array<{ request: string; kind: "connector" | "extra" }> = [];
-  for (const [kind, list] of [["connector", request.connectors], ["extra", request.npmPackages]] as const) {
+  for (const [kind, list] of [
+    ["connector", request.connectors],
+    ["extra", request.npmPackages],
+  ] as const) {
     for (const spec of list) {
-      const pkg = looksLikePath(spec) ? undefined : findWorkspacePackage(request.workspace, parseNpmSpec(spec).name);
+      const pkg = looksLikePath(spec)
+        ? undefined
+        : findWorkspacePackage(request.workspace, parseNpmSpec(spec).name);
       if (pkg) fromWorkspace.push({ request: spec, pkg, kind });
       else others.push({ request: spec, kind });
     }
@@ -101,10 +113,16 @@ export async function stagePackages(request: StageRequest): Promise<StagedInstal
 
   // 2. Workspace packages: pack them as they are now, with the workspace packages they depend on.
   if (fromWorkspace.length > 0 && request.from === "workspace") {
-    packed = workspaceClosure(request.workspace!, fromWorkspace.map((w) => w.pkg));
+    packed = workspaceClosure(
+      request.workspace!,
+      fromWorkspace.map((w) => w.pkg),
+    );
     for (const pkg of packed) assertBuilt(pkg.dir, pkg.manifest, pkg.name);
     say(`packing ${packed.map((p) => p.name).join(", ")} from the workspace`);
-    const files = await npmPack(packed.map((p) => p.dir), tarballs);
+    const files = await npmPack(
+      packed.map((p) => p.dir),
+      tarballs,
+    );
     packed.forEach((pkg) => {
       const install = `file:../tarballs/${files.get(pkg.name)}`;
       dependencies[pkg.name] = install;
@@ -112,14 +130,26 @@ export async function stagePackages(request: StageRequest): Promise<StagedInstal
       overrides[pkg.name] = `$${pkg.name}`;
     });
     for (const w of fromWorkspace) {
-      resolved[w.kind].push({ request: w.request, name: w.pkg.name, version: w.pkg.version, install: dependencies[w.pkg.name], origin: "workspace" });
+      resolved[w.kind].push({
+        request: w.request,
+        name: w.pkg.name,
+        version: w.pkg.version,
+        install: dependencies[w.pkg.name],
+        origin: "workspace",
+      });
     }
   } else {
     for (const w of fromWorkspace) {
       const range = parseNpmSpec(w.request).range;
       const version = range ?? w.pkg.version;
       dependencies[w.pkg.name] = version;
-      resolved[w.kind].push({ request: w.request, name: w.pkg.name, version, install: version, origin: "registry" });
+      resolved[w.kind].push({
+        request: w.request,
+        name: w.pkg.name,
+        version,
+        install: version,
+        origin: "registry",
+      });
     }
   }
 
@@ -127,7 +157,8 @@ export async function stagePackages(request: StageRequest): Promise<StagedInstal
   for (const o of others) {
     if (looksLikePath(o.request)) {
       const target = path.resolve(cwd, o.request);
-      if (!existsSync(target)) throw new ImageError("bad-input", `${o.request}: no such file or folder (from ${cwd})`);
+      if (!existsSync(target))
+        throw new ImageError("bad-input", `${o.request}: no such file or folder (from ${cwd})`);
       let file: string;
       if (statSync(target).isDirectory()) {
         assertBuilt(target, readManifest(target), o.request);
@@ -138,7 +169,13 @@ export async function stagePackages(request: StageRequest): Promise<StagedInstal
       }
       const manifest = await tarballManifest(path.join(tarballs, file));
       dependencies[manifest.name] = `file:../tarballs/${file}`;
-      resolved[o.kind].push({ request: o.request, name: manifest.name, version: manifest.version, install: dependencies[manifest.name], origin: "local" });
+      resolved[o.kind].push({
+        request: o.request,
+        name: manifest.name,
+        version: manifest.version,
+        install: dependencies[manifest.name],
+        origin: "local",
+      });
     } else {
       const { name } = parseNpmSpec(o.request);
       const version = await exactVersion(o.request);
@@ -166,14 +203,27 @@ export async function stagePackages(request: StageRequest): Promise<StagedInstal
   say(`installing production dependencies for linux/${npmArch(request.platform)}`);
   await run(
     "npm",
-    ["install", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--os", "linux", "--cpu", npmArch(request.platform)],
+    [
+      "install",
+      "--omit=dev",
+      "--ignore-scripts",
+      "--no-audit",
+      "--no-fund",
+      "--os",
+      "linux",
+      "--cpu",
+      npmArch(request.platform),
+    ],
     {
       cwd: appDir,
       env: npmEnv(),
       onLine: (line) => say(`npm: ${line}`),
       errorCode: "npm",
       what: "npm install (staging the image's packages)",
-      hint: request.from === "registry" ? "registry mode installs published versions: are these packages published at these versions?" : undefined,
+      hint:
+        request.from === "registry"
+          ? "registry mode installs published versions: are these packages published at these versions?"
+          : undefined,
     },
   );
   if (!existsSync(path.join(appDir, "node_modules", RUNTIME_PACKAGE, "package.json"))) {
@@ -206,18 +256,25 @@ function assertBuilt(dir: string, manifest: PackageManifest, label: string): voi
 
 /** Packs folders into `destination`; returns package name → tarball file name. */
 async function npmPack(dirs: string[], destination: string): Promise<Map<string, string>> {
-  const packed = await run("npm", ["pack", ...dirs, "--pack-destination", destination, "--json", "--ignore-scripts", "--silent"], {
-    env: npmEnv(),
-    errorCode: "npm",
-    what: "npm pack",
-  });
+  const packed = await run(
+    "npm",
+    ["pack", ...dirs, "--pack-destination", destination, "--json", "--ignore-scripts", "--silent"],
+    {
+      env: npmEnv(),
+      errorCode: "npm",
+      what: "npm pack",
+    },
+  );
   const entries = JSON.parse(packed.stdout) as Array<{ name: string; filename: string }>;
   // npm names scoped tarballs "scope-name-version.tgz" on disk.
   return new Map(entries.map((e) => [e.name, e.filename.replace(/^@/, "").replace(/\//g, "-")]));
 }
 
 async function tarballManifest(file: string): Promise<PackageManifest> {
-  const { stdout } = await run("tar", ["-xzOf", file, "package/package.json"], { errorCode: "bad-input", what: `reading ${file}` });
+  const { stdout } = await run("tar", ["-xzOf", file, "package/package.json"], {
+    errorCode: "bad-input",
+    what: `reading ${file}`,
+  });
   return JSON.parse(stdout) as PackageManifest;
 }
 

@@ -91,7 +91,12 @@ export function listTree(dir: string, relative = ""): TreeEntry[] {
     else if (stat.isDirectory()) {
       entries.push({ ...base, kind: "dir", content: "" });
       entries.push(...listTree(dir, rel));
-    } else entries.push({ ...base, kind: "file", content: createHash("sha256").update(readFileSync(full)).digest("hex") });
+    } else
+      entries.push({
+        ...base,
+        kind: "file",
+        content: createHash("sha256").update(readFileSync(full)).digest("hex"),
+      });
   }
   return entries;
 }

@@ -40,8 +40,12 @@ export function findWorkspace(cwd = process.cwd()): Workspace | undefined {
   for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
     const file = path.join(dir, "package.json");
     if (existsSync(file)) {
-      const manifest = JSON.parse(readFileSync(file, "utf8")) as { workspaces?: string[] | { packages?: string[] } };
-      const patterns = Array.isArray(manifest.workspaces) ? manifest.workspaces : manifest.workspaces?.packages;
+      const manifest = JSON.parse(readFileSync(file, "utf8")) as {
+        workspaces?: string[] | { packages?: string[] };
+      };
+      const patterns = Array.isArray(manifest.workspaces)
+        ? manifest.workspaces
+        : manifest.workspaces?.packages;
       if (patterns) return { root: dir, packages: listPackages(dir, patterns) };
     }
     if (path.dirname(dir) === dir) return undefined;
@@ -59,12 +63,19 @@ function listPackages(root: string, patterns: string[]): WorkspacePackage[] {
     } else if (!/[*?[\]{}]/.test(pattern)) {
       dirs.push(path.join(root, pattern));
     } else {
-      throw new ImageError("workspace", `workspace pattern "${pattern}" is not supported (use "dir/*" or plain paths)`);
+      throw new ImageError(
+        "workspace",
+        `workspace pattern "${pattern}" is not supported (use "dir/*" or plain paths)`,
+      );
     }
   }
   const packages: WorkspacePackage[] = [];
   for (const dir of dirs) {
-    if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory() || !existsSync(path.join(dir, "package.json"))) continue;
+    if (
+      !statSync(dir, { throwIfNoEntry: false })?.isDirectory() ||
+      !existsSync(path.join(dir, "package.json"))
+    )
+      continue;
     const manifest = readManifest(dir);
     if (!manifest.name) continue;
     packages.push({
@@ -82,7 +93,10 @@ function listPackages(root: string, patterns: string[]): WorkspacePackage[] {
  * Finds a workspace package by a name a user would type: the full name (`@flyte-connectors/connector-bigquery`),
  * the name without its scope (`connector-bigquery`), or without the `connector-` prefix too (`bigquery`).
  */
-export function findWorkspacePackage(workspace: Workspace | undefined, name: string): WorkspacePackage | undefined {
+export function findWorkspacePackage(
+  workspace: Workspace | undefined,
+  name: string,
+): WorkspacePackage | undefined {
   if (!workspace) return undefined;
   const exact = workspace.packages.find((p) => p.name === name);
   if (exact) return exact;
@@ -117,7 +131,11 @@ export interface GitInfo {
 
 /** The commit the workspace is at, or undefined outside git (or without git installed). */
 export function gitInfo(root: string, folders: string[]): GitInfo | undefined {
-  const git = (args: string[]) => execFileSync("git", ["-C", root, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  const git = (args: string[]) =>
+    execFileSync("git", ["-C", root, ...args], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
   try {
     const [commit, date] = git(["log", "-1", "--format=%H %cI"]).split(" ");
     const relative = folders.map((f) => path.relative(root, f) || ".");
@@ -132,5 +150,8 @@ export function gitInfo(root: string, folders: string[]): GitInfo | undefined {
 export function repositoryUrl(manifest: PackageManifest): string | undefined {
   const raw = typeof manifest.repository === "string" ? manifest.repository : manifest.repository?.url;
   if (!raw) return undefined;
-  return raw.replace(/^git\+/, "").replace(/^git:\/\//, "https://").replace(/\.git$/, "");
+  return raw
+    .replace(/^git\+/, "")
+    .replace(/^git:\/\//, "https://")
+    .replace(/\.git$/, "");
 }

@@ -13,8 +13,22 @@ import path from "node:path";
 import { promisify } from "node:util";
 import YAML from "yaml";
 import { ensureCommands } from "./support/debian";
-import { BASE_IMAGE, containerEnv, ensureBaseImage, sh, shOk, startRegistry, type ContainerEnv } from "./support/containers";
-import { freePort, listedTaskTypes, taskTypesFromBytes, waitForServing, type RunningProcess } from "./support/servers";
+import {
+  BASE_IMAGE,
+  containerEnv,
+  ensureBaseImage,
+  sh,
+  shOk,
+  startRegistry,
+  type ContainerEnv,
+} from "./support/containers";
+import {
+  freePort,
+  listedTaskTypes,
+  taskTypesFromBytes,
+  waitForServing,
+  type RunningProcess,
+} from "./support/servers";
 
 // Cold path on a fresh 2-core machine: apt-get (~20 s), debootstrap (~1 min), two builds with npm installs.
 jest.setTimeout(900_000);
@@ -49,10 +63,26 @@ let rebuilt: Built;
 
 function build(args: string[]): Built {
   const started = Date.now();
-  const result = sh(process.execPath, [cli, "build", ...args, "--registry", `${registryHost}/flyte`, "--base-image", BASE_IMAGE, "--push", "--no-tls-verify", "--json", "--quiet"], {
-    ...tools.env,
-    FLYTE_CONNECTORS_CACHE: cacheDir,
-  });
+  const result = sh(
+    process.execPath,
+    [
+      cli,
+      "build",
+      ...args,
+      "--registry",
+      `${registryHost}/flyte`,
+      "--base-image",
+      BASE_IMAGE,
+      "--push",
+      "--no-tls-verify",
+      "--json",
+      "--quiet",
+    ],
+    {
+      ...tools.env,
+      FLYTE_CONNECTORS_CACHE: cacheDir,
+    },
+  );
   if (result.status !== 0) throw new Error(`build ${args.join(" ")} failed: ${result.stderr.slice(-3000)}`);
   const built = JSON.parse(result.stdout) as Built;
   built.seconds = (Date.now() - started) / 1000;
@@ -60,7 +90,13 @@ function build(args: string[]): Built {
 }
 
 function inspect(reference: string, raw = false): any {
-  return JSON.parse(shOk("skopeo", ["inspect", "--tls-verify=false", ...(raw ? ["--raw"] : []), `docker://${reference}`], tools.env));
+  return JSON.parse(
+    shOk(
+      "skopeo",
+      ["inspect", "--tls-verify=false", ...(raw ? ["--raw"] : []), `docker://${reference}`],
+      tools.env,
+    ),
+  );
 }
 
 /** Pulled by digest from the registry: what runs is what was pushed (skopeo takes no tag with a digest). */
@@ -111,7 +147,16 @@ beforeAll(async () => {
   started = Date.now();
   single = build(["--connectors", "model-training", "--builder", "buildah"]);
   bigquery = build(["--connectors", "bigquery", "--builder", "buildah"]);
-  bundle = build(["--connectors", "all", "--builder", "podman", "--manifests-out", path.join(scratch, "deploy"), "--namespace", "flyte"]);
+  bundle = build([
+    "--connectors",
+    "all",
+    "--builder",
+    "podman",
+    "--manifests-out",
+    path.join(scratch, "deploy"),
+    "--namespace",
+    "flyte",
+  ]);
   // The same inputs again: the context hashes the same, so every layer comes from the cache.
   rebuilt = build(["--connectors", "all", "--builder", "podman"]);
   figures["build + push, model-training (buildah)"] = `${single.seconds.toFixed(1)} s`;
@@ -128,7 +173,11 @@ afterAll(async () => {
   }
   await registry?.stop("SIGTERM");
   rmSync(scratch, { recursive: true, force: true });
-  console.log(`image figures:\n${Object.entries(figures).map(([k, v]) => `  ${k}: ${v}`).join("\n")}`);
+  console.log(
+    `image figures:\n${Object.entries(figures)
+      .map(([k, v]) => `  ${k}: ${v}`)
+      .join("\n")}`,
+  );
 });
 
 describe("end-to-end: build, push, inspect, run", () => {
@@ -137,7 +186,9 @@ describe("end-to-end: build, push, inspect, run", () => {
     expect(single).toMatchObject({ builder: "buildah", pushed: true, taskTypes: [TRAINING] });
     expect(bigquery).toMatchObject({ builder: "buildah", pushed: true, taskTypes: [BIGQUERY] });
     expect(bundle).toMatchObject({ builder: "podman", pushed: true, taskTypes: [BIGQUERY, TRAINING] });
-    expect(single.reference).toMatch(new RegExp(`^${registryHost}/flyte/connector-model-training:[0-9a-f]{12}$`));
+    expect(single.reference).toMatch(
+      new RegExp(`^${registryHost}/flyte/connector-model-training:[0-9a-f]{12}$`),
+    );
     expect(bundle.reference).toMatch(new RegExp(`^${registryHost}/flyte/flyte-connectors:[0-9a-f]{12}$`));
     for (const b of [single, bigquery, bundle]) expect(b.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     // Same context, same tag; and with fixed timestamps, the same image.
@@ -150,18 +201,26 @@ describe("end-to-end: build, push, inspect, run", () => {
     const cases = [
       { b: single, taskTypes: [TRAINING], modules: ["@flyte-connectors/connector-model-training"] },
       { b: bigquery, taskTypes: [BIGQUERY], modules: ["@flyte-connectors/connector-bigquery"] },
-      { b: bundle, taskTypes: [BIGQUERY, TRAINING], modules: ["@flyte-connectors/connector-bigquery", "@flyte-connectors/connector-model-training"] },
+      {
+        b: bundle,
+        taskTypes: [BIGQUERY, TRAINING],
+        modules: ["@flyte-connectors/connector-bigquery", "@flyte-connectors/connector-model-training"],
+      },
     ];
     for (const { b, taskTypes, modules } of cases) {
       const info = inspect(pinned(b));
       expect(info.Labels[`${LABEL}task-types`]).toBe(taskTypes.join(","));
-      expect(info.Labels["org.opencontainers.image.source"]).toBe("https://github.com/flyte-connectors/flyte-connectors");
+      expect(info.Labels["org.opencontainers.image.source"]).toBe(
+        "https://github.com/flyte-connectors/flyte-connectors",
+      );
       expect(info.Labels["org.opencontainers.image.revision"]).toMatch(/^[0-9a-f]{40}$/);
       expect(info.Labels[`${LABEL}node-version`]).toBe("24.22.3");
       expect(info.Layers).toHaveLength(4);
       const manifest = inspect(pinned(b), true);
       const sizes: number[] = manifest.layers.map((l: { size: number }) => l.size);
-      const config = JSON.parse(shOk("skopeo", ["inspect", "--tls-verify=false", "--config", `docker://${pinned(b)}`], tools.env));
+      const config = JSON.parse(
+        shOk("skopeo", ["inspect", "--tls-verify=false", "--config", `docker://${pinned(b)}`], tools.env),
+      );
       expect(config.config.User).toBe("65532:65532");
       expect(config.config.StopSignal).toBe("SIGTERM");
       expect(Object.keys(config.config.ExposedPorts).sort()).toEqual(["8000/tcp", "9090/tcp"]);
@@ -172,8 +231,15 @@ describe("end-to-end: build, push, inspect, run", () => {
         "serve",
         ...modules.flatMap((m) => ["--modules", m]),
       ]);
-      const uncompressed = Number(shOk("podman", ["image", "inspect", "--format", "{{.Size}}", b.reference], tools.env).trim());
-      const name = b === single ? "model-training image" : b === bigquery ? "bigquery image" : "bundle (both connectors)";
+      const uncompressed = Number(
+        shOk("podman", ["image", "inspect", "--format", "{{.Size}}", b.reference], tools.env).trim(),
+      );
+      const name =
+        b === single
+          ? "model-training image"
+          : b === bigquery
+            ? "bigquery image"
+            : "bundle (both connectors)";
       figures[`${name} size`] =
         `${mb(uncompressed)} uncompressed, ${mb(sizes.reduce((a, s) => a + s, 0))} compressed ` +
         `(layers: base ${mb(sizes[0])}, node ${mb(sizes[1])}, deps ${mb(sizes[2])}, app ${mb(sizes[3])}, compressed)`;
@@ -192,13 +258,32 @@ describe("end-to-end: build, push, inspect, run", () => {
     // The image's own ENTRYPOINT; flags after the image go to `flyte-connector serve`.
     shOk(
       "podman",
-      ["run", "-d", "--name", name, "--network", "host", "--read-only", "--tls-verify=false", pinned(bundle), "--port", String(port), "--prometheus-port", String(metrics), "--host", "127.0.0.1"],
+      [
+        "run",
+        "-d",
+        "--name",
+        name,
+        "--network",
+        "host",
+        "--read-only",
+        "--tls-verify=false",
+        pinned(bundle),
+        "--port",
+        String(port),
+        "--prometheus-port",
+        String(metrics),
+        "--host",
+        "127.0.0.1",
+      ],
       tools.env,
     );
     const address = `127.0.0.1:${port}`;
     const started = Date.now();
     await waitForServing(address, {
-      exited: () => (shOk("podman", ["inspect", "--format", "{{.State.Running}}", name], tools.env).trim() === "true" ? undefined : sh("podman", ["logs", name], tools.env).stderr),
+      exited: () =>
+        shOk("podman", ["inspect", "--format", "{{.State.Running}}", name], tools.env).trim() === "true"
+          ? undefined
+          : sh("podman", ["logs", name], tools.env).stderr,
     });
     figures["podman run → SERVING"] = `${((Date.now() - started) / 1000).toFixed(1)} s`;
     const listed = await listedTaskTypes(address);
@@ -215,24 +300,57 @@ describe("end-to-end: build, push, inspect, run", () => {
     containers.push(name);
     const fixtures = path.join(__dirname, "fixtures");
     // A network of its own, so 8000 and 9090 are the container's; the probe runs inside it.
-    shOk("podman", ["run", "-d", "--name", name, "--network", "none", "--read-only", "-v", `${fixtures}:/fixtures:ro`, "--entrypoint", "c0", pinned(bundle)], tools.env);
-    const probe = JSON.parse(shOk("podman", ["exec", name, "node", "/fixtures/probe.cjs", "/app", "8000", "9090"], tools.env) || "{}");
+    shOk(
+      "podman",
+      [
+        "run",
+        "-d",
+        "--name",
+        name,
+        "--network",
+        "none",
+        "--read-only",
+        "-v",
+        `${fixtures}:/fixtures:ro`,
+        "--entrypoint",
+        "c0",
+        pinned(bundle),
+      ],
+      tools.env,
+    );
+    const probe = JSON.parse(
+      shOk("podman", ["exec", name, "node", "/fixtures/probe.cjs", "/app", "8000", "9090"], tools.env) ||
+        "{}",
+    );
     expect(probe.error).toBeUndefined();
     expect(probe.health).toBe("SERVING");
     expect(taskTypesFromBytes(probe.listConnectors)).toEqual([BIGQUERY, TRAINING]);
     expect(probe.metrics).toEqual({ status: 200, hasConnectorMetrics: true });
     // Python's flag spellings work in the image too.
-    expect(shOk("podman", ["exec", name, "c0", "--version"], tools.env)).toMatch(/task types: bigquery_query_job_task, external_model_training/);
+    expect(shOk("podman", ["exec", name, "c0", "--version"], tools.env)).toMatch(
+      /task types: bigquery_query_job_task, external_model_training/,
+    );
     expect(await stopContainer(name)).toBe("0");
   });
 
   it("--manifests-out wrote manifests pinned to the pushed digest and a backend config for the served task types", () => {
     if (skipped) return;
-    expect(bundle.manifests.map((f) => path.relative(path.join(scratch, "deploy"), f)).sort()).toEqual(
-      ["flyte-backend-config.yaml", "kubernetes.yaml", "kustomize/deployment.yaml", "kustomize/horizontal-pod-autoscaler.yaml", "kustomize/kustomization.yaml", "kustomize/pod-disruption-budget.yaml", "kustomize/service-account.yaml", "kustomize/service.yaml"],
+    expect(bundle.manifests.map((f) => path.relative(path.join(scratch, "deploy"), f)).sort()).toEqual([
+      "flyte-backend-config.yaml",
+      "kubernetes.yaml",
+      "kustomize/deployment.yaml",
+      "kustomize/horizontal-pod-autoscaler.yaml",
+      "kustomize/kustomization.yaml",
+      "kustomize/pod-disruption-budget.yaml",
+      "kustomize/service-account.yaml",
+      "kustomize/service.yaml",
+    ]);
+    const docs = YAML.parseAllDocuments(
+      readFileSync(path.join(scratch, "deploy/kubernetes.yaml"), "utf8"),
+    ).map((d) => d.toJS());
+    expect(docs.find((d) => d.kind === "Deployment").spec.template.spec.containers[0].image).toBe(
+      pinned(bundle),
     );
-    const docs = YAML.parseAllDocuments(readFileSync(path.join(scratch, "deploy/kubernetes.yaml"), "utf8")).map((d) => d.toJS());
-    expect(docs.find((d) => d.kind === "Deployment").spec.template.spec.containers[0].image).toBe(pinned(bundle));
     const backend = YAML.parse(readFileSync(path.join(scratch, "deploy/flyte-backend-config.yaml"), "utf8"));
     expect(backend.plugins["connector-service"].supportedTaskTypes).toEqual(bundle.taskTypes);
     expect(Object.keys(backend.tasks["task-plugins"]["default-for-task-types"])).toEqual(bundle.taskTypes);

@@ -8,7 +8,14 @@ import os from "node:os";
 import path from "node:path";
 import { createContext, Image, listTree, type BuildContext } from "../src";
 import { assembleRootfs, entrypointOf, onHost } from "./support/context";
-import { freePort, listedTaskTypes, startProcess, taskTypesFromBytes, waitForServing, type RunningProcess } from "./support/servers";
+import {
+  freePort,
+  listedTaskTypes,
+  startProcess,
+  taskTypesFromBytes,
+  waitForServing,
+  type RunningProcess,
+} from "./support/servers";
 
 jest.setTimeout(300_000);
 
@@ -28,13 +35,24 @@ async function context(key: string, image: Image): Promise<BuildContext> {
 }
 
 /** Starts a command from an assembled rootfs on free ports; resolves once it is SERVING. */
-async function serve(args: string[], extra: string[], options: { cwd: string }): Promise<{ proc: RunningProcess; address: string }> {
+async function serve(
+  args: string[],
+  extra: string[],
+  options: { cwd: string },
+): Promise<{ proc: RunningProcess; address: string }> {
   const port = await freePort();
   const metrics = await freePort();
-  const proc = startProcess(args[0], [...args.slice(1), ...extra.map((a) => a.replace("{port}", String(port)).replace("{metrics}", String(metrics)))], {
-    cwd: options.cwd,
-    env: { ...process.env, LOG_LEVEL: "warn" },
-  });
+  const proc = startProcess(
+    args[0],
+    [
+      ...args.slice(1),
+      ...extra.map((a) => a.replace("{port}", String(port)).replace("{metrics}", String(metrics))),
+    ],
+    {
+      cwd: options.cwd,
+      env: { ...process.env, LOG_LEVEL: "warn" },
+    },
+  );
   running.push(proc);
   const address = `127.0.0.1:${port}`;
   await waitForServing(address, { exited: proc.exited });
@@ -44,7 +62,10 @@ async function serve(args: string[], extra: string[], options: { cwd: string }):
 beforeAll(async () => {
   await context("bigquery", base.withConnectors("bigquery"));
   await context("bigquery-again", base.withConnectors("@flyte-connectors/connector-bigquery"));
-  await context("all", base.withConnectors("@flyte-connectors/connector-model-training", "@flyte-connectors/connector-bigquery"));
+  await context(
+    "all",
+    base.withConnectors("@flyte-connectors/connector-model-training", "@flyte-connectors/connector-bigquery"),
+  );
 });
 
 afterAll(async () => {
@@ -82,10 +103,13 @@ describe("build context", () => {
     ]);
     const labels = contexts.all.labels;
     expect(labels["io.github.flyte-connectors.task-types"]).toBe(`${BIGQUERY},${TRAINING}`);
-    expect(labels["org.opencontainers.image.source"]).toBe("https://github.com/flyte-connectors/flyte-connectors");
+    expect(labels["org.opencontainers.image.source"]).toBe(
+      "https://github.com/flyte-connectors/flyte-connectors",
+    );
     expect(labels["org.opencontainers.image.revision"]).toMatch(/^[0-9a-f]{40}$/);
     expect(labels["org.opencontainers.image.version"]).toBe("0.1.0");
-    for (const [key, value] of Object.entries(labels)) expect(readFileSync(contexts.all.dockerfile, "utf8")).toContain(`${key}=${JSON.stringify(value)}`);
+    for (const [key, value] of Object.entries(labels))
+      expect(readFileSync(contexts.all.dockerfile, "utf8")).toContain(`${key}=${JSON.stringify(value)}`);
   });
 
   it("splits node_modules into a dependency layer and an app layer, without type declarations or source maps", () => {
@@ -94,7 +118,9 @@ describe("build context", () => {
     expect(existsSync(path.join(dir, "rootfs/deps/app/node_modules/@grpc/grpc-js/package.json"))).toBe(true);
     expect(existsSync(path.join(dir, "rootfs/deps/app/node_modules/@flyte-connectors"))).toBe(false);
     for (const pkg of ["runtime", "connector-bigquery", "connector-model-training"]) {
-      expect(existsSync(path.join(dir, `rootfs/app/app/node_modules/@flyte-connectors/${pkg}/package.json`))).toBe(true);
+      expect(
+        existsSync(path.join(dir, `rootfs/app/app/node_modules/@flyte-connectors/${pkg}/package.json`)),
+      ).toBe(true);
     }
     expect(existsSync(path.join(dir, "rootfs/app/app/bin/c0"))).toBe(true);
     const files = listTree(dir).map((e) => e.path);
@@ -111,7 +137,9 @@ describe("build context", () => {
       from: "workspace",
       platform: "linux/amd64",
     });
-    expect(JSON.parse(readFileSync(path.join(contexts.all.dir, "rootfs/app/app/image.json"), "utf8"))).toEqual(contexts.all.manifest);
+    expect(
+      JSON.parse(readFileSync(path.join(contexts.all.dir, "rootfs/app/app/image.json"), "utf8")),
+    ).toEqual(contexts.all.manifest);
   });
 });
 
@@ -124,14 +152,22 @@ describe("the staged context, run on the host", () => {
 
   it("ENTRYPOINT of a one-connector image serves that connector only, then exits 0 on SIGTERM", async () => {
     const fs = rootfs("bigquery");
-    const { proc, address } = await serve(onHost(fs, entrypointOf(contexts.bigquery.dockerfile)), ["--port", "{port}", "--prometheus-port", "{metrics}", "--host", "127.0.0.1"], { cwd: path.join(fs, "app") });
+    const { proc, address } = await serve(
+      onHost(fs, entrypointOf(contexts.bigquery.dockerfile)),
+      ["--port", "{port}", "--prometheus-port", "{metrics}", "--host", "127.0.0.1"],
+      { cwd: path.join(fs, "app") },
+    );
     expect(await listedTaskTypes(address)).toEqual([BIGQUERY]);
     expect(await proc.stop("SIGTERM")).toBe(0);
   });
 
   it("ENTRYPOINT of the bundle serves both connectors", async () => {
     const fs = rootfs("all");
-    const { proc, address } = await serve(onHost(fs, entrypointOf(contexts.all.dockerfile)), ["--port", "{port}", "--prometheus-port", "{metrics}", "--host", "127.0.0.1"], { cwd: path.join(fs, "app") });
+    const { proc, address } = await serve(
+      onHost(fs, entrypointOf(contexts.all.dockerfile)),
+      ["--port", "{port}", "--prometheus-port", "{metrics}", "--host", "127.0.0.1"],
+      { cwd: path.join(fs, "app") },
+    );
     expect(await listedTaskTypes(address)).toEqual([BIGQUERY, TRAINING]);
     expect(await proc.stop("SIGTERM")).toBe(0);
   });
@@ -142,12 +178,26 @@ describe("the staged context, run on the host", () => {
     const extra = path.join(__dirname, "fixtures/extra-connector.cjs");
     const { proc, address } = await serve(
       [node, path.join(fs, "app/bin/c0")],
-      ["--port", "{port}", "--prometheus_port={metrics}", "--worker", "10", "--modules", extra, "--host", "127.0.0.1"],
+      [
+        "--port",
+        "{port}",
+        "--prometheus_port={metrics}",
+        "--worker",
+        "10",
+        "--modules",
+        extra,
+        "--host",
+        "127.0.0.1",
+      ],
       { cwd: os.tmpdir() },
     );
     expect(await listedTaskTypes(address)).toEqual([BIGQUERY, TRAINING, "extra_test_task"].sort());
     // --worker is a Python thread-pool size: one server process, no forks.
-    expect(spawnSync("pgrep", ["-P", String(proc.child.pid)]).stdout.toString().trim()).toBe("");
+    expect(
+      spawnSync("pgrep", ["-P", String(proc.child.pid)])
+        .stdout.toString()
+        .trim(),
+    ).toBe("");
     expect(await proc.stop("SIGTERM")).toBe(0);
   });
 
@@ -164,30 +214,55 @@ describe("the staged context, run on the host", () => {
 
   it("c0 rejects a bad value with exit 2, and answers --help and --version", () => {
     const fs = rootfs("bigquery");
-    const c0 = (...args: string[]) => spawnSync(path.join(fs, "usr/local/bin/node"), [path.join(fs, "app/bin/c0"), ...args], { encoding: "utf8" });
+    const c0 = (...args: string[]) =>
+      spawnSync(path.join(fs, "usr/local/bin/node"), [path.join(fs, "app/bin/c0"), ...args], {
+        encoding: "utf8",
+      });
     const bad = c0("--port", "eighty");
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--port takes a whole number/);
     expect(c0("--help").stdout).toMatch(/--prometheus_port/);
-    expect(c0("--version").stdout).toMatch(/runtime 0\.1\.0, Node\.js 24\.22\.3[\s\S]*bigquery_query_job_task/);
+    expect(c0("--version").stdout).toMatch(
+      /runtime 0\.1\.0, Node\.js 24\.22\.3[\s\S]*bigquery_query_job_task/,
+    );
   });
 
   it("c0 with no arguments serves every connector on 8000, metrics on 9090 (in a network namespace of its own)", async () => {
     const fs = rootfs("all");
     const canUnshare = process.getuid?.() === 0 && spawnSync("unshare", ["--net", "true"]).status === 0;
     if (!canUnshare) {
-      console.warn("skipped: needs root and unshare(1) for a private network namespace (ports 8000 and 9090 may be taken on the host)");
+      console.warn(
+        "skipped: needs root and unshare(1) for a private network namespace (ports 8000 and 9090 may be taken on the host)",
+      );
       return;
     }
     // c0 is exec'd inside the namespace, so its pid is the namespace's handle.
-    const proc = startProcess("unshare", ["--net", "sh", "-c", 'ip link set lo up && exec "$0" "$@"', path.join(fs, "usr/local/bin/node"), path.join(fs, "app/bin/c0")], {
-      cwd: os.tmpdir(),
-      env: { ...process.env, LOG_LEVEL: "warn" },
-    });
+    const proc = startProcess(
+      "unshare",
+      [
+        "--net",
+        "sh",
+        "-c",
+        'ip link set lo up && exec "$0" "$@"',
+        path.join(fs, "usr/local/bin/node"),
+        path.join(fs, "app/bin/c0"),
+      ],
+      {
+        cwd: os.tmpdir(),
+        env: { ...process.env, LOG_LEVEL: "warn" },
+      },
+    );
     running.push(proc);
     const probe = spawnSync(
       "nsenter",
-      [`--net=/proc/${proc.child.pid}/ns/net`, process.execPath, path.join(__dirname, "fixtures/probe.cjs"), path.join(fs, "app"), "8000", "9090"],
+      [
+        `--net=/proc/${proc.child.pid}/ns/net`,
+        process.execPath,
+        path.join(__dirname, "fixtures/probe.cjs"),
+        path.join(fs, "app"),
+        "8000",
+        "9090",
+      ],
       { encoding: "utf8", timeout: 120_000 },
     );
     const answer = JSON.parse(probe.stdout || "{}");

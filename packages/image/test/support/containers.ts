@@ -24,7 +24,10 @@ export function containerEnv(confDir: string, registry: string): ContainerEnv {
     path.join(confDir, "containers.conf"),
     '[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]\n\n[engine]\nruntime = "runc"\n',
   );
-  writeFileSync(path.join(confDir, "registries.conf"), `[[registry]]\nlocation = "${registry}"\ninsecure = true\n`);
+  writeFileSync(
+    path.join(confDir, "registries.conf"),
+    `[[registry]]\nlocation = "${registry}"\ninsecure = true\n`,
+  );
   return {
     confDir,
     env: {
@@ -36,13 +39,21 @@ export function containerEnv(confDir: string, registry: string): ContainerEnv {
   };
 }
 
-export function sh(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 600_000): SpawnSyncReturns<string> {
+export function sh(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 600_000,
+): SpawnSyncReturns<string> {
   return spawnSync(command, args, { env, encoding: "utf8", timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
 }
 
 export function shOk(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs?: number): string {
   const r = sh(command, args, env, timeoutMs);
-  if (r.status !== 0) throw new Error(`${command} ${args.join(" ")} failed (${r.status ?? r.signal}): ${r.stderr.slice(-2000)}`);
+  if (r.status !== 0)
+    throw new Error(
+      `${command} ${args.join(" ")} failed (${r.status ?? r.signal}): ${r.stderr.slice(-2000)}`,
+    );
   return r.stdout;
 }
 
@@ -90,8 +101,13 @@ export const BASE_IMAGE = "localhost/flyte-connectors-test-base:bookworm-minbase
  * reads (apt lists and caches, docs, man pages, locales), saved as a tarball under `cacheDir`. Warm: the
  * image is still in local storage, or is imported again from that tarball in seconds.
  */
-export function ensureBaseImage(cacheDir: string, env: NodeJS.ProcessEnv, log: (line: string) => void): { ref: string; how: string } {
-  if (sh("buildah", ["inspect", "--type", "image", BASE_IMAGE], env).status === 0) return { ref: BASE_IMAGE, how: "in local storage" };
+export function ensureBaseImage(
+  cacheDir: string,
+  env: NodeJS.ProcessEnv,
+  log: (line: string) => void,
+): { ref: string; how: string } {
+  if (sh("buildah", ["inspect", "--type", "image", BASE_IMAGE], env).status === 0)
+    return { ref: BASE_IMAGE, how: "in local storage" };
   const tarball = path.join(cacheDir, "base", "debian-bookworm-minbase.tar");
   let how = "imported from the cached tarball";
   if (!existsSync(tarball)) {
@@ -100,21 +116,49 @@ export function ensureBaseImage(cacheDir: string, env: NodeJS.ProcessEnv, log: (
     rmSync(root, { recursive: true, force: true });
     mkdirSync(root, { recursive: true });
     log("debootstrap --variant=minbase bookworm (cold base)");
-    shOk("debootstrap", ["--variant=minbase", "bookworm", root, process.env.DEBIAN_MIRROR ?? "http://deb.debian.org/debian"], env, 900_000);
-    for (const junk of ["var/cache/apt", "var/lib/apt/lists", "usr/share/doc", "usr/share/man", "usr/share/locale", "usr/share/info", "var/log"]) {
+    shOk(
+      "debootstrap",
+      ["--variant=minbase", "bookworm", root, process.env.DEBIAN_MIRROR ?? "http://deb.debian.org/debian"],
+      env,
+      900_000,
+    );
+    for (const junk of [
+      "var/cache/apt",
+      "var/lib/apt/lists",
+      "usr/share/doc",
+      "usr/share/man",
+      "usr/share/locale",
+      "usr/share/info",
+      "var/log",
+    ]) {
       const p = path.join(root, junk);
       rmSync(p, { recursive: true, force: true });
       mkdirSync(p, { recursive: true });
     }
     const partial = `${tarball}.partial`;
-    shOk("tar", ["--sort=name", "--mtime=@315532800", "--numeric-owner", "-C", root, "-cf", partial, "."], env);
+    shOk(
+      "tar",
+      ["--sort=name", "--mtime=@315532800", "--numeric-owner", "-C", root, "-cf", partial, "."],
+      env,
+    );
     renameSync(partial, tarball);
     rmSync(root, { recursive: true, force: true });
   }
   const container = shOk("buildah", ["from", "scratch"], env).trim();
   try {
     shOk("buildah", ["add", container, tarball, "/"], env);
-    shOk("buildah", ["config", "--env", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "--cmd", "/bin/sh", container], env);
+    shOk(
+      "buildah",
+      [
+        "config",
+        "--env",
+        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        "--cmd",
+        "/bin/sh",
+        container,
+      ],
+      env,
+    );
     shOk("buildah", ["commit", "--timestamp", "315532800", container, BASE_IMAGE], env);
   } finally {
     sh("buildah", ["rm", container], env);

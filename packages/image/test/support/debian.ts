@@ -14,8 +14,10 @@ export function haveCommand(command: string): boolean {
 export function ensureCommands(wanted: Record<string, string[]>): string | undefined {
   const missing = Object.entries(wanted).filter(([command]) => !haveCommand(command));
   if (missing.length === 0) return undefined;
-  if (process.getuid?.() !== 0) return `missing ${missing.map(([c]) => c).join(", ")} and not root, so apt-get cannot install them`;
-  if (!haveCommand("apt-get")) return `missing ${missing.map(([c]) => c).join(", ")} and no apt-get on this machine`;
+  if (process.getuid?.() !== 0)
+    return `missing ${missing.map(([c]) => c).join(", ")} and not root, so apt-get cannot install them`;
+  if (!haveCommand("apt-get"))
+    return `missing ${missing.map(([c]) => c).join(", ")} and no apt-get on this machine`;
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
   if (!updated) {
     const update = spawnSync("apt-get", ["update", "-qq"], { env, encoding: "utf8", timeout: 300_000 });
@@ -24,10 +26,15 @@ export function ensureCommands(wanted: Record<string, string[]>): string | undef
   }
   for (const [command, packages] of missing) {
     for (const pkg of packages) {
-      const install = spawnSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", pkg], { env, encoding: "utf8", timeout: 600_000 });
+      const install = spawnSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", pkg], {
+        env,
+        encoding: "utf8",
+        timeout: 600_000,
+      });
       if (install.status === 0 && haveCommand(command)) break;
     }
-    if (!haveCommand(command)) return `could not install ${command} (tried apt-get install ${packages.join(" or ")})`;
+    if (!haveCommand(command))
+      return `could not install ${command} (tried apt-get install ${packages.join(" or ")})`;
   }
   return undefined;
 }

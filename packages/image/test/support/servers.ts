@@ -50,15 +50,27 @@ const HealthClient = makeGenericClientConstructor(
 );
 
 /** One health check; rejects when the server does not answer. */
-export function healthCheck(address: string, service = "", deadlineMs = 2_000): Promise<(typeof HEALTH_STATUS)[number]> {
+export function healthCheck(
+  address: string,
+  service = "",
+  deadlineMs = 2_000,
+): Promise<(typeof HEALTH_STATUS)[number]> {
   const client = new HealthClient(address, credentials.createInsecure());
   return new Promise((resolve, reject) => {
-    type Check = (request: Buffer, options: { deadline: number }, callback: (error: Error | null, bytes: Buffer) => void) => void;
-    (client as unknown as { check: Check }).check(encodeHealthRequest(service), { deadline: Date.now() + deadlineMs }, (error, bytes) => {
-      client.close();
-      if (error) reject(error);
-      else resolve(decodeHealthStatus(bytes));
-    });
+    type Check = (
+      request: Buffer,
+      options: { deadline: number },
+      callback: (error: Error | null, bytes: Buffer) => void,
+    ) => void;
+    (client as unknown as { check: Check }).check(
+      encodeHealthRequest(service),
+      { deadline: Date.now() + deadlineMs },
+      (error, bytes) => {
+        client.close();
+        if (error) reject(error);
+        else resolve(decodeHealthStatus(bytes));
+      },
+    );
   });
 }
 
@@ -66,7 +78,10 @@ export function healthCheck(address: string, service = "", deadlineMs = 2_000): 
  * Asks until the server reports SERVING. `attempts` bounds the wait by count, not by the clock, so a busy
  * machine only makes it slower; `exited` ends the wait early when the process died.
  */
-export async function waitForServing(address: string, options: { attempts?: number; exited?: () => string | undefined } = {}): Promise<void> {
+export async function waitForServing(
+  address: string,
+  options: { attempts?: number; exited?: () => string | undefined } = {},
+): Promise<void> {
   let last: unknown;
   for (let i = 0; i < (options.attempts ?? 600); i++) {
     const died = options.exited?.();
