@@ -140,8 +140,9 @@ export async function stagePackages(request: StageRequest): Promise<StagedInstal
     }
   } else {
     for (const w of fromWorkspace) {
+      // The version the workspace is at, unless the spec names another (a range or tag is resolved to exact).
       const range = parseNpmSpec(w.request).range;
-      const version = range ?? w.pkg.version;
+      const version = range ? await exactVersion(`${w.pkg.name}@${range}`) : w.pkg.version;
       dependencies[w.pkg.name] = version;
       resolved[w.kind].push({
         request: w.request,
