@@ -142,8 +142,13 @@ function main(): void {
   const modules = [...new Set([...imageModules, ...options.modules])];
   const cli = join(appDir, manifest.serverCli);
   if (options.timeoutSeconds !== undefined) {
-    // Python's c0 stops serving after --timeout; here that is the same graceful stop as SIGTERM.
-    setTimeout(() => process.kill(process.pid, "SIGTERM"), options.timeoutSeconds * 1000).unref();
+    // Python's c0 stops serving after --timeout; here that is the same graceful stop as SIGTERM. A SIGTERM
+    // before the server has installed its handler would kill the process instead, so wait for the handler.
+    const stop = () => {
+      if (process.listenerCount("SIGTERM") > 0) process.kill(process.pid, "SIGTERM");
+      else setTimeout(stop, 100).unref();
+    };
+    setTimeout(stop, options.timeoutSeconds * 1000).unref();
   }
   // Run the server's CLI as this process's main module, as if started directly: no second process, so
   // signals from the kubelet reach the server itself and a pod holds one Node.js, not two.

@@ -37,6 +37,8 @@ export interface BuildResult {
   builder: Exclude<BuilderName, "auto">;
   pushed: boolean;
   context: BuildContext;
+  /** Milliseconds spent writing the context (installing packages included), building, and pushing. */
+  timingsMs: { context: number; build: number; push: number };
 }
 
 const INSTALL_HINT =
@@ -95,11 +97,20 @@ export const ImageBuildEngine = {
     const progress = (step: ProgressStep, message: string) => options.onProgress?.({ step, message });
     // Resolve the builder first: a missing tool should fail before minutes of staging.
     const builder = await resolveBuilder(options.builder ?? "auto");
+    let mark = Date.now();
+    const lap = (): number => {
+      const now = Date.now();
+      const ms = now - mark;
+      mark = now;
+      return ms;
+    };
     const context = await createContext(image, options);
+    const timingsMs = { context: lap(), build: 0, push: 0 };
     const keep = options.keepContext ?? options.outDir !== undefined;
     const scratch = mkdtempSync(path.join(os.tmpdir(), "flyte-connector-build-"));
     try {
-      if (builder === "none") return { reference: context.reference, builder, pushed: false, context };
+      if (builder === "none")
+        return { reference: context.reference, builder, pushed: false, context, timingsMs };
       const platform = options.platform ?? hostPlatform() ?? "linux/amd64";
       const iidFile = path.join(scratch, "iid");
       const onLine = (line: string) => progress("build", line);
@@ -150,6 +161,7 @@ export const ImageBuildEngine = {
       }
       const imageId = readFileSync(iidFile, "utf8").trim();
       let digest = await localDigest(builder, context.reference);
+      timingsMs.build = lap();
       let pushed = false;
       if (options.push) {
         progress("push", `pushing ${context.reference}`);
@@ -165,6 +177,7 @@ export const ImageBuildEngine = {
         builder,
         pushed,
         context,
+        timingsMs,
       };
     } finally {
       rmSync(scratch, { recursive: true, force: true });

@@ -201,14 +201,36 @@ describe("the staged context, run on the host", () => {
     expect(await proc.stop("SIGTERM")).toBe(0);
   });
 
-  it("c0 of a one-connector image serves that connector; --timeout stops it with exit 0", async () => {
+  it("c0 of a one-connector image serves that connector", async () => {
     const fs = rootfs("bigquery");
     const { proc, address } = await serve(
       [path.join(fs, "usr/local/bin/node"), path.join(fs, "app/bin/c0")],
-      ["--port", "{port}", "--prometheus_port", "{metrics}", "--host", "127.0.0.1", "--timeout", "3"],
+      ["--port", "{port}", "--prometheus_port", "{metrics}", "--host", "127.0.0.1"],
       { cwd: os.tmpdir() },
     );
     expect(await listedTaskTypes(address)).toEqual([BIGQUERY]);
+    expect(await proc.stop("SIGTERM")).toBe(0);
+  });
+
+  it("c0 --timeout stops the server by itself, gracefully (exit 0)", async () => {
+    const fs = rootfs("bigquery");
+    const [port, metrics] = [await freePort(), await freePort()];
+    const proc = startProcess(
+      path.join(fs, "usr/local/bin/node"),
+      [
+        path.join(fs, "app/bin/c0"),
+        "--port",
+        String(port),
+        "--prometheus_port",
+        String(metrics),
+        "--host",
+        "127.0.0.1",
+        "--timeout",
+        "1",
+      ],
+      { cwd: os.tmpdir(), env: { ...process.env, LOG_LEVEL: "warn" } },
+    );
+    running.push(proc);
     expect(await proc.exit).toBe(0);
   });
 

@@ -185,6 +185,10 @@ function imageFromFlags(flags: ImageFlags, cwd: string): Image {
   return image;
 }
 
+function sec(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
 /** Progress on stderr, one line per event, so stdout carries only the result. */
 function progressPrinter(quiet: boolean): ((event: ProgressEvent) => void) | undefined {
   if (quiet) return undefined;
@@ -443,7 +447,8 @@ export function buildProgram(cwd = process.cwd()): Command {
         `task types ${result.context.manifest.taskTypes.join(", ")}`,
         ...(flags.out ? [`context    ${result.context.dir}`] : []),
         ...manifestFiles.map((f, i) => `${i === 0 ? "manifests  " : "           "}${f}`),
-        `took       ${seconds.toFixed(1)} s`,
+        `took       ${seconds.toFixed(1)} s (context ${sec(result.timingsMs.context)}, build ${sec(result.timingsMs.build)}` +
+          `${result.pushed ? `, push ${sec(result.timingsMs.push)}` : ""})`,
       ].join("\n") + "\n",
     );
   });
