@@ -169,6 +169,7 @@ export const ImageBuildEngine = {
           progress("push", line),
         );
         pushed = true;
+        timingsMs.push = lap();
       }
       return {
         reference: context.reference,
