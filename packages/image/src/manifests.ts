@@ -46,6 +46,7 @@ const KubernetesOptionsSchema = z.object({
   shutdownGraceMs: z.number().int().min(0).default(30_000),
   preStopMs: z.number().int().min(0).default(5_000),
   workers: z.number().int().min(1).default(1),
+  maxConnectionAgeMs: z.number().int().min(0).default(300_000),
   uid: z.number().int().min(1).default(DEFAULT_UID),
   secretName: z.string().min(1).optional(),
   taskTypes: z.array(z.string().min(1)).default([]),
@@ -71,6 +72,12 @@ export interface KubernetesOptions {
   preStopMs?: number;
   /** `--workers`: processes per pod. Default 1 (scale with replicas; raise with more CPU per pod). */
   workers?: number;
+  /**
+   * `--max-connection-age`: the server closes each client connection after this long, so the backend
+   * re-resolves the Service and spreads calls over pods an autoscaler added. Default 300 000 (5 min); 0
+   * for never.
+   */
+  maxConnectionAgeMs?: number;
   /** uid/gid the pod runs as; must match the image's USER. Default 65532. */
   uid?: number;
   /** Secret mounted at /etc/secrets (optional: the pod starts without it). Default `<name>-secrets`. */
@@ -125,6 +132,9 @@ export function kubernetesManifests(options: KubernetesOptions): Manifest[] {
     "--shutdown-grace",
     String(graceSeconds),
     ...(o.workers > 1 ? ["--workers", String(o.workers)] : []),
+    ...(o.maxConnectionAgeMs > 0
+      ? ["--max-connection-age", String(Math.ceil(o.maxConnectionAgeMs / 1000))]
+      : []),
   ];
   const grpcProbe = (service?: string) => ({ port: GRPC_PORT, ...(service ? { service } : {}) });
 

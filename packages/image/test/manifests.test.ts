@@ -85,7 +85,7 @@ describe("kubernetesManifests", () => {
       allowPrivilegeEscalation: false,
       capabilities: { drop: ["ALL"] },
     });
-    expect(c.args).toEqual(["--shutdown-grace", "30"]);
+    expect(c.args).toEqual(["--shutdown-grace", "30", "--max-connection-age", "300"]);
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(30 + c.lifecycle.preStop.sleep.seconds);
     expect(d.spec.template.metadata.annotations).toEqual({
       "prometheus.io/scrape": "true",
@@ -143,7 +143,14 @@ describe("kubernetesManifests", () => {
     expect(docs.map((m) => m.kind)).not.toContain("HorizontalPodAutoscaler");
     const d = docs.find((m) => m.kind === "Deployment") as any;
     expect(d.spec.replicas).toBe(3);
-    expect(d.spec.template.spec.containers[0].args).toEqual(["--shutdown-grace", "120", "--workers", "2"]);
+    expect(d.spec.template.spec.containers[0].args).toEqual([
+      "--shutdown-grace",
+      "120",
+      "--workers",
+      "2",
+      "--max-connection-age",
+      "300",
+    ]);
     expect(d.spec.template.spec.containers[0].lifecycle).toBeUndefined();
     expect(d.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(120);
     for (const m of docs) expect(() => validate(m)).not.toThrow();

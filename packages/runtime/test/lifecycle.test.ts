@@ -2,9 +2,10 @@
  * Health transitions, graceful shutdown and keepalive, in process: a real server on port 0 and real
  * gRPC clients (the upstream-encoded connector client and grpc-health-check's health client).
  */
-import { credentials, loadPackageDefinition, type Client, type ServiceError } from "@grpc/grpc-js";
+import { connectivityState, credentials, loadPackageDefinition, type Client, type ServiceError } from "@grpc/grpc-js";
 import { protoPath as healthProtoPath } from "grpc-health-check";
 import { loadSync } from "@grpc/proto-loader";
+import { spawn } from "node:child_process";
 import path from "node:path";
 import { ConnectorRegistry } from "@flyte-connectors/runtime";
 import { ConnectorServer } from "@flyte-connectors/runtime/server";
@@ -98,6 +99,48 @@ describe("health", () => {
       expect(server.inFlight).toBe(0);
     } finally {
       client.close();
+    }
+  });
+});
+
+describe("shutdown with a client that holds its socket", () => {
+  it("ends in bounded time while the client's event loop is blocked, instead of waiting for its socket", async () => {
+    const { server, port } = await startServer();
+    const child = spawn(process.execPath, [path.join(__dirname, "fixtures/blocked-client.cjs"), String(port), "60000"], {
+      cwd: path.resolve(__dirname, ".."),
+    });
+    try {
+      let out = "";
+      child.stdout.on("data", (d) => (out += d));
+      await waitFor(() => out.includes("called ok"));
+      await server.shutdown({ graceMs: 100 });
+      // The client is still blocked (for a minute): the server did not wait for it.
+      expect(out).not.toContain("unblocked");
+      expect(child.exitCode).toBeNull();
+    } finally {
+      child.kill("SIGKILL");
+    }
+  });
+});
+
+describe("max connection age", () => {
+  it("closes a client's connection once it is old, and the client reconnects for its next call", async () => {
+    const server = new ConnectorServer({
+      registry: new ConnectorRegistry([new TestConnector()]),
+      logLevel: "silent",
+      processMetrics: false,
+      maxConnectionAgeMs: 300,
+    });
+    const { port } = await server.listen({ host: "127.0.0.1", port: 0 });
+    const client = healthClient(port);
+    try {
+      expect(await check(client, "")).toBe("SERVING");
+      // The server sends GOAWAY when the connection reaches its age: the channel leaves READY.
+      await waitFor(() => client.getChannel().getConnectivityState(false) !== connectivityState.READY, 10_000);
+      expect(await check(client, "")).toBe("SERVING");
+    } finally {
+      client.close();
+      await server.shutdown({ graceMs: 100 });
     }
   });
 });

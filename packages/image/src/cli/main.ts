@@ -217,6 +217,7 @@ const ManifestFlags = z.object({
   memoryLimit: z.string(),
   shutdownGrace: z.number().int().min(0),
   workers: z.number().int().min(1),
+  maxConnectionAge: z.number().int().min(0),
   uid: z.number().int().min(1),
   format: z.enum(["kubernetes", "kustomize", "backend-config", "all"]).optional(),
   out: z.string().optional(),
@@ -259,6 +260,7 @@ export async function writeManifests(
     },
     shutdownGraceMs: flags.shutdownGrace * 1000,
     workers: flags.workers,
+    maxConnectionAgeMs: flags.maxConnectionAge * 1000,
     uid: flags.uid,
     taskTypes,
   });
@@ -314,6 +316,14 @@ function addManifestOptions(command: Command, withImage: boolean): Command {
       new Option("--workers <n>", "server processes per pod (flyte-connector serve --workers)")
         .argParser(integer)
         .default(1),
+    )
+    .addOption(
+      new Option(
+        "--max-connection-age <seconds>",
+        "the server closes client connections this old, so new replicas get calls (0: never)",
+      )
+        .argParser(integer)
+        .default(300),
     );
 }
 

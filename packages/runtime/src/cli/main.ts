@@ -33,6 +33,7 @@ interface ServeOptions {
   shutdownGrace: number;
   secretsDir: string;
   maxMessageMb: number;
+  maxConnectionAge?: number;
 }
 
 // Flags and their environment variables are validated by commander's parsers: the CLI's edge. (A schema
@@ -143,6 +144,14 @@ export function buildProgram(): Command {
         .argParser(number(0, { exclusive: true }))
         .default(64),
     )
+    .addOption(
+      new Option(
+        "--max-connection-age <seconds>",
+        "close each client connection after this long, so clients re-resolve DNS and reach new replicas (default: never)",
+      )
+        .env("FLYTE_CONNECTOR_MAX_CONNECTION_AGE")
+        .argParser(number(0, { exclusive: true })),
+    )
     .action(async (raw: Omit<ServeOptions, "prometheusPort"> & { prometheusPort?: number }) => {
       // --port 0 asks for a free port; a fixed metrics port beside it would clash between two such servers.
       await serve({ ...raw, prometheusPort: raw.prometheusPort ?? (raw.port === 0 ? 0 : 9090) });
@@ -171,6 +180,8 @@ async function serve(options: ServeOptions): Promise<void> {
     logLevel: options.logLevel,
     secrets: { secretsDir: options.secretsDir },
     maxMessageBytes: Math.round(options.maxMessageMb * 1024 * 1024),
+    maxConnectionAgeMs:
+      options.maxConnectionAge === undefined ? undefined : Math.round(options.maxConnectionAge * 1000),
   });
   const logger = server.logger;
   if (inWorker) {

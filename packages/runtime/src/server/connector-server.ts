@@ -37,6 +37,12 @@ export interface ConnectorServerOptions {
   reflection?: boolean;
   /** Record Node process metrics. Default true. */
   processMetrics?: boolean;
+  /**
+   * Close each client connection after this many ms (it reconnects at once; calls in flight get 30 s to
+   * finish). Clients then re-resolve the Service's DNS, so pods an autoscaler added start getting calls;
+   * without it a long-lived connection stays on the pods it found first. Default: never.
+   */
+  maxConnectionAgeMs?: number;
   /** Extra grpc-js server options. */
   channelOptions?: ChannelOptions;
 }
@@ -55,6 +61,8 @@ export interface ListenOptions {
 const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 /** After the last call in flight is answered, how long shutdown waits before closing what is left (ms). */
 const FLUSH_MS = 250;
+/** After closing what is left, how long shutdown waits for the sockets to go (ms). */
+const FORCED_CLOSE_MS = 2000;
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -106,6 +114,12 @@ export class ConnectorServer {
       "grpc.keepalive_time_ms": 60_000,
       "grpc.keepalive_timeout_ms": 20_000,
       "grpc.keepalive_permit_without_calls": 1,
+      ...(options.maxConnectionAgeMs
+        ? {
+            "grpc.max_connection_age_ms": options.maxConnectionAgeMs,
+            "grpc.max_connection_age_grace_ms": 30_000,
+          }
+        : {}),
       ...options.channelOptions,
     });
 
@@ -208,8 +222,20 @@ export class ConnectorServer {
     // (health Watch) would hold tryShutdown open forever, so what is left is then closed.
     await Promise.race([closed, delay(FLUSH_MS)]);
     this.#force();
-    await closed;
-    await new Promise<void>((resolve) => (this.#http ? this.#http.close(() => resolve()) : resolve()));
+    // A client that closed its session but not its socket (its event loop blocked, say) would hold the
+    // close open however long it likes; a stop that must end within its grace period does not wait.
+    const stuck = await Promise.race([closed.then(() => false), delay(FORCED_CLOSE_MS).then(() => true)]);
+    if (stuck)
+      this.logger.warn(
+        { waitedMs: FORCED_CLOSE_MS },
+        "connections still open after the forced close; not waiting for them",
+      );
+    const http = this.#http;
+    if (http) {
+      const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
+      http.closeAllConnections();
+      await httpClosed;
+    }
     this.logger.info("connector server stopped");
   }
 
