@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { BigQuery } from "@google-cloud/bigquery";
 import {
   AsyncConnector,
+  clip,
   ConnectorError,
   DataFrame,
   TaskExecutionPhase as Phase,
@@ -23,7 +24,6 @@ import {
   type JobResource,
 } from "./job-resource";
 import { queryParameters } from "./params";
-import { clip } from "./text";
 
 export const TASK_TYPE = "bigquery_query_job_task";
 

@@ -5,32 +5,7 @@
  * description for a phase message or an error, never a TypeError.
  */
 import type { z as Zod, ZodType } from "zod";
-import { clip } from "./text";
-
-export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
-
-/** What a value is, in words, for "x must be a string, not …". */
-function kindOf(value: unknown): string {
-  if (value === undefined) return "missing";
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "a list";
-  return typeof value === "object" ? "an object" : `a ${typeof value}`;
-}
-
-/** A whole answer that is not the JSON object the API promises, described without quoting much of it. */
-function describeBody(body: unknown): string {
-  if (body === undefined || body === "") return "an empty body";
-  if (typeof body === "string")
-    return `a body that is not a JSON object: ${JSON.stringify(clip(body.trim(), 80))}`;
-  return `${kindOf(body)} instead of a JSON object`;
-}
-
-function parse<T>(schema: ZodType<T>, body: unknown): Parsed<T> {
-  const result = schema.safeParse(body);
-  if (result.success) return { ok: true, value: result.data };
-  const issue = result.error.issues[0];
-  return { ok: false, problem: !issue || issue.path.length === 0 ? describeBody(body) : issue.message };
-}
+import { clip, describeValue, parseAnswer, type Parsed } from "@flyte-connectors/runtime";
 
 /**
  * The schemas, built on first use: zod costs ~45 ms to load, which a server starting up need not wait for.
@@ -59,11 +34,13 @@ function buildSchemas(z: typeof Zod) {
     {
       status: z.object(
         {
-          state: z.string({ error: (issue) => `status.state must be a string, not ${kindOf(issue.input)}` }),
+          state: z.string({
+            error: (issue) => `status.state must be a string, not ${describeValue(issue.input)}`,
+          }),
           // Read on its own (`jobError`): any shape of it still means the job failed.
           errorResult: z.unknown().optional(),
         },
-        { error: (issue) => `status must be an object, not ${kindOf(issue.input)}` },
+        { error: (issue) => `status must be an object, not ${describeValue(issue.input)}` },
       ),
       statistics: optional(statisticsSchema),
       configuration: optional(
@@ -86,14 +63,15 @@ function buildSchemas(z: typeof Zod) {
     z
       .string({
         error: (issue) =>
-          `configuration.query.destinationTable.${field} must be a string, not ${kindOf(issue.input)}`,
+          `configuration.query.destinationTable.${field} must be a string, not ${describeValue(issue.input)}`,
       })
       .min(1, { error: `configuration.query.destinationTable.${field} must not be empty` });
 
   const tableReferenceSchema = z.object(
     { projectId: nonEmpty("projectId"), datasetId: nonEmpty("datasetId"), tableId: nonEmpty("tableId") },
     {
-      error: (issue) => `configuration.query.destinationTable must be an object, not ${kindOf(issue.input)}`,
+      error: (issue) =>
+        `configuration.query.destinationTable must be an object, not ${describeValue(issue.input)}`,
     },
   );
 
@@ -117,7 +95,7 @@ export type JobResource = Zod.output<ReturnType<typeof buildSchemas>["jobResourc
 
 /** `jobs.get`: the job resource, or what was wrong with it. */
 export function parseJobResource(body: unknown): Parsed<JobResource> {
-  return parse(schemas().jobResourceSchema, body);
+  return parseAnswer(schemas().jobResourceSchema, body);
 }
 
 /** The statistics worth showing in `customInfo`, without the ones BigQuery did not send. */
@@ -174,7 +152,7 @@ export function destinationTable(
 
 /** `jobs.insert`: where the job runs and whether it failed at once, or what was wrong with the answer. */
 export function parseInsertAnswer(body: unknown): Parsed<{ location?: string; failedAtOnce: boolean }> {
-  const parsed = parse(schemas().insertAnswerSchema, body);
+  const parsed = parseAnswer(schemas().insertAnswerSchema, body);
   if (!parsed.ok) return parsed;
   return {
     ok: true,

@@ -1,6 +1,7 @@
 import type { AxiosInstance, AxiosResponse } from "axios";
 import {
   AsyncConnector,
+  clip,
   ConnectorError,
   FlyteFile,
   TaskExecutionPhase as Phase,
@@ -22,7 +23,6 @@ import {
   progressInfo,
   type JobView,
 } from "./responses";
-import { clip } from "./text";
 
 export const TASK_TYPE = "external_model_training";
 

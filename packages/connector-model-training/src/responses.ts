@@ -4,39 +4,19 @@
  * readable description for a phase message or an error, never a TypeError.
  */
 import type { z as Zod, ZodType } from "zod";
-import type { LogLine } from "@flyte-connectors/runtime";
-import { clip } from "./text";
+import {
+  clip,
+  describeBody,
+  describeValue,
+  parseAnswer,
+  type LogLine,
+  type Parsed,
+} from "@flyte-connectors/runtime";
 
 /** Longest job id accepted: it goes into the resource meta, URLs and log lines. */
 export const MAX_JOB_ID_CHARS = 1024;
 /** Longest log line passed on: one huge line must not push a GetTaskLogs message past gRPC's size limit. */
 export const MAX_LOG_LINE_CHARS = 16 * 1024;
-
-export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
-
-/** What a value is, in words, for "x must be a string, not …". */
-function kindOf(value: unknown): string {
-  if (value === undefined) return "missing";
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "a list";
-  return typeof value === "object" ? "an object" : `a ${typeof value}`;
-}
-
-/** A whole body that is not the JSON object the contract promises, described without quoting much of it. */
-export function describeBody(body: unknown): string {
-  if (body === undefined || body === "") return "an empty body";
-  if (typeof body === "string")
-    return `a body that is not a JSON object: ${JSON.stringify(clip(body.trim(), 80))}`;
-  return `${kindOf(body)} instead of a JSON object`;
-}
-
-function parse<T>(schema: ZodType<T>, body: unknown): Parsed<T> {
-  const result = schema.safeParse(body);
-  if (result.success) return { ok: true, value: result.data };
-  const issue = result.error.issues[0];
-  // A problem with the body as a whole says what the body was; one with a field, which field.
-  return { ok: false, problem: !issue || issue.path.length === 0 ? describeBody(body) : issue.message };
-}
 
 /**
  * The schemas, built on first use: zod costs ~45 ms to load, which a server that never reaches this
@@ -48,7 +28,7 @@ function buildSchemas(z: typeof Zod) {
   const createAnswerSchema = z.object(
     {
       job_id: z
-        .string({ error: (issue) => `job_id must be a string, not ${kindOf(issue.input)}` })
+        .string({ error: (issue) => `job_id must be a string, not ${describeValue(issue.input)}` })
         .min(1, { error: "job_id must not be empty" })
         .max(MAX_JOB_ID_CHARS, { error: `job_id is longer than ${MAX_JOB_ID_CHARS} characters` }),
     },
@@ -81,7 +61,7 @@ function buildSchemas(z: typeof Zod) {
 
   const jobViewSchema = z.object(
     {
-      status: z.string({ error: (issue) => `status must be a string, not ${kindOf(issue.input)}` }),
+      status: z.string({ error: (issue) => `status must be a string, not ${describeValue(issue.input)}` }),
       // Checked where it matters (a finished job): anything but a string counts as absent.
       results: z.string().optional().catch(undefined),
       error: z.unknown().optional(),
@@ -103,11 +83,11 @@ function buildSchemas(z: typeof Zod) {
     {
       // Absent means no lines; each line is read on its own below, so one bad line doesn't lose the page.
       lines: z
-        .array(z.unknown(), { error: (issue) => `lines must be a list, not ${kindOf(issue.input)}` })
+        .array(z.unknown(), { error: (issue) => `lines must be a list, not ${describeValue(issue.input)}` })
         .optional(),
       next_token: z
         .union([z.string(), z.number().transform(String), z.null().transform(() => undefined)], {
-          error: (issue) => `next_token must be a string, not ${kindOf(issue.input)}`,
+          error: (issue) => `next_token must be a string, not ${describeValue(issue.input)}`,
         })
         .optional(),
     },
@@ -126,7 +106,7 @@ function schemas(): ReturnType<typeof buildSchemas> {
 
 /** `POST {endpoint}` → `{job_id}`. */
 export function parseCreateAnswer(body: unknown): Parsed<{ job_id: string }> {
-  return parse(schemas().createAnswerSchema, body);
+  return parseAnswer(schemas().createAnswerSchema, body);
 }
 
 export interface Progress {
@@ -147,7 +127,7 @@ export interface JobView {
 
 /** `GET {endpoint}/{job_id}`. */
 export function parseJobView(body: unknown): Parsed<JobView> {
-  return parse(schemas().jobViewSchema, body);
+  return parseAnswer(schemas().jobViewSchema, body);
 }
 
 /** "epoch 2/5, loss 0.1234" from whatever of it is usable; undefined when nothing is. */
@@ -202,7 +182,7 @@ export interface LogsPage {
 
 /** `GET {endpoint}/{job_id}/logs`. Lines without a text message are skipped; bad timestamps are left out. */
 export function parseLogsPage(body: unknown): Parsed<LogsPage> {
-  const page = parse(schemas().logsPageSchema, body);
+  const page = parseAnswer(schemas().logsPageSchema, body);
   if (!page.ok) return page;
   const raw = page.value.lines ?? [];
   const lines: LogLine[] = [];

@@ -8,6 +8,7 @@
  * registered twice, a module that does not load, a malformed task template) are not call errors: they throw
  * `ConfigurationError`, which names what to fix and is never sent to a client as a call's status.
  */
+import { clip } from "./answers";
 
 /** The closed set of error codes. Each maps to exactly one gRPC status in the server. */
 export const ErrorCode = {
@@ -178,9 +179,4 @@ function abortKind(reason: unknown): "abort" | "timeout" | undefined {
   if (name === "AbortError" || name === "CanceledError" || code === "ERR_CANCELED" || code === "ABORT_ERR")
     return "abort";
   return undefined;
-}
-
-/** `text` cut to at most `max` characters, with an ellipsis when cut. */
-export function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
 }

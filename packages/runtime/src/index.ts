@@ -62,6 +62,15 @@ export {
   isAbortError,
   type ConnectorErrorOptions,
 } from "./errors";
+export {
+  MAX_QUOTED_LENGTH,
+  clip,
+  describeBody,
+  describeValue,
+  parseAnswer,
+  type AnswerSchema,
+  type Parsed,
+} from "./answers";
 export { TaskExecutionPhase, isTerminal, phaseFromState, phaseName } from "./phase";
 export { ConnectorRegistry, defaultRegistry, type ConnectorInfo, type RegisterOptions } from "./registry";
 export type { SecretStore } from "./secrets";

@@ -1,5 +1,5 @@
 import pino, { type DestinationStream, type Logger, type LevelWithSilent } from "pino";
-import { clip } from "./errors";
+import { clip } from "./answers";
 import { scrubSecrets, type ActiveSecrets } from "./secrets";
 
 export interface LoggerOptions {

@@ -1,5 +1,6 @@
 import type { AsyncConnector, TaskCategory } from "./connector";
-import { ConfigurationError, ConnectorError, clip } from "./errors";
+import { ConfigurationError, ConnectorError } from "./errors";
+import { clip } from "./answers";
 
 /** A connector as the registry holds it; the meta type is erased. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

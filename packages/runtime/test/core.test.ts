@@ -3,7 +3,12 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { inspect } from "node:util";
+import { z } from "zod";
 import {
+  MAX_QUOTED_LENGTH,
+  clip,
+  describeValue,
+  parseAnswer,
   ConnectorError,
   ConnectorRegistry,
   TaskExecutionPhase as Phase,
@@ -161,5 +166,26 @@ describe("ConnectorError.from", () => {
     const wrapped = ConnectorError.from(plain);
     expect([wrapped.code, wrapped.message, wrapped.cause, wrapped.retryable]).toEqual(["internal", "boom", plain, false]);
     expect(ConnectorError.from("text").message).toBe("text");
+  });
+});
+
+describe("reading external answers", () => {
+  it("clip bounds text with an ellipsis and never splits a surrogate pair", () => {
+    expect(clip("short", 10)).toBe("short");
+    expect(clip("abcdefghij", 5)).toBe("abcd…");
+    expect(clip("abc😀def", 5)).toBe("abc…"); // the emoji's two halves stay together or go together
+    expect(clip("x".repeat(1_000_000)).length).toBe(MAX_QUOTED_LENGTH);
+  });
+
+  it("parseAnswer: a value, or the problem in words (the whole answer described, a field by the schema's message)", () => {
+    const schema = z.object({ status: z.string({ error: (i) => `status must be a string, not ${describeValue(i.input)}` }) }, { error: "expected a JSON object" });
+    expect(parseAnswer(schema, { status: "running" })).toEqual({ ok: true, value: { status: "running" } });
+    expect(parseAnswer(schema, { status: [1] })).toEqual({ ok: false, problem: "status must be a string, not a list" });
+    expect(parseAnswer(schema, null)).toEqual({ ok: false, problem: "null instead of a JSON object" });
+    expect(parseAnswer(schema, "<html>" + "x".repeat(500))).toEqual({
+      ok: false,
+      problem: expect.stringMatching(/^a body that is not a JSON object: "<html>x+…"$/),
+    });
+    expect(parseAnswer(schema, "")).toEqual({ ok: false, problem: "an empty body" });
   });
 });

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { LogChunk, TaskCategory } from "../connector";
-import { ConnectorError, ErrorCode, clip } from "../errors";
+import { ConnectorError, ErrorCode } from "../errors";
+import { clip } from "../answers";
 import type {
   CreateTaskRequest,
   CreateTaskResponse,

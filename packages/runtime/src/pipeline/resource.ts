@@ -1,5 +1,6 @@
 import type { LogLink, Resource } from "../connector";
-import { ConnectorError, clip } from "../errors";
+import { ConnectorError } from "../errors";
+import { clip } from "../answers";
 import type { Resource as ResourceProto } from "../gen/flyteidl2/connector/connector";
 import { TaskLog_LinkType, type TaskLog } from "../gen/flyteidl2/core/execution";
 import { nativeToOutputs } from "../literals";
