@@ -5,7 +5,7 @@
 //
 // It drives only the built CLI (`flyte-connector serve`) and the public authoring API (the no-op
 // connector in fixtures/), never runtime internals, so it keeps working while the runtime is refactored.
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { bodyFile, ensureH2load } from "./lib/h2load.mjs";
@@ -425,6 +425,9 @@ async function main() {
     return 0;
   }
 
+  const cli = path.join(root, "packages/runtime/dist/cli/main.js");
+  if (!existsSync(cli))
+    throw new Error(`${path.relative(root, cli)} is missing: run \`npm run build\` first`);
   const started = Date.now();
   mkdirSync(work, { recursive: true });
   // This script mostly waits while h2load runs; keep it (and h2load, its child) off the server's CPU.
@@ -492,7 +495,11 @@ main().then(
   (code) => process.exit(code),
   (error) => {
     killAll();
-    process.stderr.write(`bench: ${error.stack ?? error}\n`);
+    // A plain Error is a finding (a server answered wrong, h2load is missing): its message says it all.
+    // Anything else (a TypeError…) is a bug of the bench: show where.
+    process.stderr.write(
+      `bench: ${error?.constructor === Error ? error.message : (error?.stack ?? error)}\n`,
+    );
     process.exit(1);
   },
 );
