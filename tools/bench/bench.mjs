@@ -5,7 +5,7 @@
 //
 // It drives only the built CLI (`flyte-connector serve`) and the public authoring API (the no-op
 // connector in fixtures/), never runtime internals, so it keeps working while the runtime is refactored.
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { bodyFile, ensureH2load } from "./lib/h2load.mjs";
@@ -259,7 +259,6 @@ async function workersBench(o, requests, results) {
  */
 async function coldStartBench(o, results) {
   const start = {
-    ours: () => startOurs(o, { name: "serve-coldstart", logLevel: "info", discover: true }),
     bare: () =>
       startBareServer({
         root,
@@ -267,8 +266,12 @@ async function coldStartBench(o, results) {
         label: "bare grpc-js",
         logFile: path.join(work, "logs/bare-coldstart.log"),
       }),
+    ours: () => startOurs(o, { name: "serve-coldstart", logLevel: "info", discover: true }),
+    // The runtime alone, without any connector SDK: tells its own start-up cost from the connectors'.
+    oursNoop: () => startOurs(o, { name: "serve-coldstart-noop", logLevel: "info" }),
   };
-  const samples = { ours: [], bare: [] };
+  const kinds = Object.keys(start);
+  const samples = Object.fromEntries(kinds.map((k) => [k, []]));
   let discovered;
   const startOnce = async (which) => {
     const meter = cpuMeter();
@@ -282,19 +285,17 @@ async function coldStartBench(o, results) {
       await server.kill();
     }
   };
-  // One unmeasured start of each first, so both find their files in the page cache.
-  await startOnce("bare");
-  await startOnce("ours");
+  // One unmeasured start of each first, so all find their files in the page cache.
+  for (const which of kinds) await startOnce(which);
   for (let run = 1; run <= o.runs; run++) {
-    const pair = await undisturbed(o, async () => {
-      const bare = await startOnce("bare");
-      const ours = await startOnce("ours");
-      return { bare, ours, otherCores: Math.max(bare.otherCores, ours.otherCores) };
+    const set = await undisturbed(o, async () => {
+      const got = {};
+      for (const which of kinds) got[which] = await startOnce(which);
+      return { ...got, otherCores: Math.max(...kinds.map((k) => got[k].otherCores)) };
     });
-    samples.bare.push(pair.bare);
-    samples.ours.push(pair.ours);
+    for (const which of kinds) samples[which].push(set[which]);
     progress(
-      `start-up run ${run}/${o.runs}: bare ${fixed(pair.bare.startupMs, 0)} ms, ours ${fixed(pair.ours.startupMs, 0)} ms`,
+      `start-up run ${run}/${o.runs}: ${kinds.map((k) => `${k} ${fixed(set[k].startupMs, 0)} ms`).join(", ")}`,
     );
   }
   const summary = (s) => ({
@@ -303,12 +304,12 @@ async function coldStartBench(o, results) {
     otherCoresMax: Math.max(...s.map((x) => x.otherCores)),
     samples: s,
   });
-  const ours = summary(samples.ours);
-  const bare = summary(samples.bare);
+  const [bare, ours, oursNoop] = kinds.map((k) => summary(samples[k]));
   results.coldStart = {
     runs: o.runs,
     discovered,
     ours,
+    oursNoop,
     bare,
     startupRatio: ours.startupMs / bare.startupMs,
     rssRatio: ours.rssMb / bare.rssMb,
@@ -424,6 +425,9 @@ async function main() {
     return 0;
   }
 
+  const cli = path.join(root, "packages/runtime/dist/cli/main.js");
+  if (!existsSync(cli))
+    throw new Error(`${path.relative(root, cli)} is missing: run \`npm run build\` first`);
   const started = Date.now();
   mkdirSync(work, { recursive: true });
   // This script mostly waits while h2load runs; keep it (and h2load, its child) off the server's CPU.
@@ -491,7 +495,11 @@ main().then(
   (code) => process.exit(code),
   (error) => {
     killAll();
-    process.stderr.write(`bench: ${error.stack ?? error}\n`);
+    // A plain Error is a finding (a server answered wrong, h2load is missing): its message says it all.
+    // Anything else (a TypeError…) is a bug of the bench: show where.
+    process.stderr.write(
+      `bench: ${error?.constructor === Error ? error.message : (error?.stack ?? error)}\n`,
+    );
     process.exit(1);
   },
 );

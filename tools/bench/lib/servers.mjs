@@ -30,6 +30,13 @@ function tail(file, lines = 15) {
   }
 }
 
+/** This environment minus the CLI's own settings (FLYTE_CONNECTOR_MODULES, LOG_LEVEL, …): flags decide. */
+function cleanEnv() {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith("FLYTE_CONNECTOR_") && k !== "LOG_LEVEL"),
+  );
+}
+
 /**
  * Spawns `node <nodeArgs...>` pinned to `cpus`, waits for health SERVING on `port`, and returns a handle.
  * `startupMs` runs from just before spawn to the first SERVING answer.
@@ -42,7 +49,7 @@ async function startNode({ label, root, cpus, nodeArgs, port, logFile, env }) {
   const child = spawn(command, args, {
     cwd: root,
     stdio: ["ignore", fd, fd],
-    env: { ...process.env, ...env },
+    env: { ...cleanEnv(), ...env },
   });
   closeSync(fd);
   running.add(child);
