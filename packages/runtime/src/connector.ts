@@ -194,7 +194,9 @@ export function jsonMeta<M extends object>(required: ReadonlyArray<keyof M & str
     },
     decode(bytes: Uint8Array): M {
       // Every get and delete decodes one: a native UTF-8 check and a view, not a copying decoder.
-      const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const buffer = Buffer.isBuffer(bytes)
+        ? bytes
+        : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       let value: unknown;
       try {
         if (!isUtf8(buffer)) throw new TypeError("not UTF-8");

@@ -1,6 +1,15 @@
+import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import type { sendUnaryData, ServiceDefinition } from "@grpc/grpc-js";
 import { ConnectorError } from "../errors";
-import type { GetTaskLogsResponse } from "../gen/flyteidl2/connector/connector";
+import {
+  CreateTaskResponse,
+  DeleteTaskResponse,
+  GetConnectorResponse,
+  GetTaskLogsResponse,
+  GetTaskMetricsResponse,
+  GetTaskResponse,
+  ListConnectorsResponse,
+} from "../gen/flyteidl2/connector/connector";
 import {
   AsyncConnectorServiceService,
   ConnectorMetadataServiceService,
@@ -124,13 +133,37 @@ export class GrpcConnectorService {
   }
 }
 
+/** What a generated message type offers for encoding. */
+interface Encoder {
+  encode(message: never, writer: BinaryWriter): BinaryWriter;
+}
+
+// One writer for every answer: encoding is synchronous, and `finish()` hands back a copy of exactly the
+// bytes written and resets the writer, which keeps its grown buffer instead of allocating one per call.
+const writer = new BinaryWriter();
+
+/** The response type of each method, to encode answers without the generated serializer's extra copy. */
+const RESPONSES: Record<string, Encoder> = {
+  createTask: CreateTaskResponse,
+  getTask: GetTaskResponse,
+  deleteTask: DeleteTaskResponse,
+  getTaskMetrics: GetTaskMetricsResponse,
+  getTaskLogs: GetTaskLogsResponse,
+  listConnectors: ListConnectorsResponse,
+  getConnector: GetConnectorResponse,
+};
+
 /**
  * A service definition whose requests that fail to decode reach the handler as `MalformedRequest`, which
- * the pipeline answers INVALID_ARGUMENT (grpc-js alone would answer INTERNAL).
+ * the pipeline answers INVALID_ARGUMENT (grpc-js alone would answer INTERNAL); and whose answers are
+ * encoded once into the buffer sent (the generated serializer copies them), the last one kept while the
+ * handler answers the very same object again (ListConnectors, every 10 s from every backend replica).
  */
 function tolerant(service: ServiceDefinition): ServiceDefinition {
   const wrapped: Record<string, ServiceDefinition[string]> = {};
   for (const [name, method] of Object.entries(service)) {
+    const response = RESPONSES[name];
+    let last: { value: unknown; bytes: Buffer } | undefined;
     wrapped[name] = {
       ...method,
       requestDeserialize: (bytes: Buffer) => {
@@ -140,6 +173,21 @@ function tolerant(service: ServiceDefinition): ServiceDefinition {
           return new MalformedRequest(error instanceof Error ? error.message : String(error));
         }
       },
+      responseSerialize: response
+        ? (value: unknown): Buffer => {
+            if (last !== undefined && last.value === value) return last.bytes;
+            let encoded: Uint8Array;
+            try {
+              encoded = response.encode(value as never, writer).finish();
+            } catch (error) {
+              writer.finish(); // leave the shared writer empty for the next answer
+              throw error;
+            }
+            const bytes = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
+            last = { value, bytes };
+            return bytes;
+          }
+        : method.responseSerialize,
     };
   }
   return wrapped;
