@@ -1,6 +1,6 @@
 import type { NativeValues, TypeShape } from "../task/types";
 import type { TaskInterface, TaskTemplate } from "../task/template";
-import { executeTask, type ExecuteOptions } from "./execute";
+import type { ExecuteOptions } from "./execute";
 
 // The mixin accepts TaskTemplate and any subclass of it, abstract or not, whatever its constructor takes.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -42,6 +42,10 @@ export function AsyncConnectorExecutorMixin<TBase extends TemplateClass>(Base: T
       inputs: TaskInputs<T>,
       options: ExecuteOptions = {},
     ): Promise<TaskOutputs<T>> {
+      // The executor loads on first use: a connector module defines task classes, and a server that loads
+      // it to serve the connector never runs them.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { executeTask } = require("./execute") as typeof import("./execute");
       return executeTask(this, inputs as Record<string, unknown>, options) as Promise<TaskOutputs<T>>;
     }
   }
