@@ -72,7 +72,7 @@ export class Progress {
     const event = {
       ...body,
       task: this.task,
-      elapsedMs: Math.max(0, this.clock.now() - this.#started),
+      elapsedMs: Math.max(0, Math.round(this.clock.now() - this.#started)),
     } as ExecutionEvent;
     logEvent(this.logger, event);
     this.listener?.(event);
