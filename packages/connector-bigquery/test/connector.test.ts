@@ -8,14 +8,14 @@ import type { AddressInfo } from "node:net";
 import { status } from "@grpc/grpc-js";
 import { TaskExecution_Phase as Phase } from "@flyteorg/flyteidl2/flyteidl2/core/execution_pb.ts";
 import { NO_OUTPUTS_LABEL } from "../src";
-import { statusOf } from "../../../tools/test-support/upstream-client";
+import { statusOf } from "@flyte-connectors/testing";
 import {
   executionMetadata,
   lit,
   namedLiterals,
   ty,
   variables,
-} from "../../../tools/test-support/upstream-literals";
+} from "@flyte-connectors/testing";
 import { CATEGORY, PROJECT, metaOf, rowsAt, startStack, type Stack } from "./support";
 
 let stack: Stack;

@@ -11,9 +11,9 @@ import { ConnectorRegistry } from "@flyte-connectors/runtime";
 import { ConnectorServer } from "@flyte-connectors/runtime/server";
 import { ModelTrainingConnector } from "../src";
 import { startTrainingService, type TrainingService } from "@flyte-connectors/connector-model-training/service";
-import { UpstreamClient, statusOf } from "../../../tools/test-support/upstream-client";
-import { LogCapture } from "../../../tools/test-support/log-capture";
-import { executionMetadata, lit, namedLiterals, ty, variables } from "../../../tools/test-support/upstream-literals";
+import { UpstreamClient, statusOf } from "@flyte-connectors/testing";
+import { LogCapture } from "@flyte-connectors/testing";
+import { executionMetadata, lit, namedLiterals, ty, variables } from "@flyte-connectors/testing";
 
 const API_KEY = "mt-key-7hV2pQ9sLw3Z";
 const CATEGORY = { name: "external_model_training", version: 0 };
