@@ -9,7 +9,6 @@
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -21,7 +20,11 @@ const outDir = path.join(packageRoot, "dist/upstream");
 const stamp = path.join(outDir, "version.json");
 
 // tsc follows their imports; everything they need comes along.
-const ENTRIES = ["flyteidl2/connector/connector_pb.ts", "flyteidl2/core/types_pb.ts", "flyteidl2/core/execution_pb.ts"];
+const ENTRIES = [
+  "flyteidl2/connector/connector_pb.ts",
+  "flyteidl2/core/types_pb.ts",
+  "flyteidl2/core/execution_pb.ts",
+];
 
 if (existsSync(stamp) && JSON.parse(readFileSync(stamp, "utf8")).version === idlVersion) {
   console.log(`build-upstream: dist/upstream is up to date (@flyteorg/flyteidl2@${idlVersion})`);
@@ -34,7 +37,8 @@ const work = mkdtempSync(path.join(packageRoot, ".upstream-"));
 try {
   const sourceDir = path.join(work, "src");
   for (const dir of ["flyteidl2", "google", "buf"]) {
-    if (existsSync(path.join(idlRoot, dir))) cpSync(path.join(idlRoot, dir), path.join(sourceDir, dir), { recursive: true });
+    if (existsSync(path.join(idlRoot, dir)))
+      cpSync(path.join(idlRoot, dir), path.join(sourceDir, dir), { recursive: true });
   }
   rmSync(outDir, { recursive: true, force: true });
   execFileSync(
@@ -42,16 +46,22 @@ try {
     [
       require.resolve("typescript/bin/tsc"),
       ...ENTRIES.map((entry) => path.join(sourceDir, entry)),
-      "--outDir", outDir,
-      "--rootDir", sourceDir,
-      "--module", "commonjs",
-      "--moduleResolution", "node10",
-      "--target", "es2022",
+      "--outDir",
+      outDir,
+      "--rootDir",
+      sourceDir,
+      "--module",
+      "commonjs",
+      "--moduleResolution",
+      "node10",
+      "--target",
+      "es2022",
       "--declaration",
       "--allowImportingTsExtensions",
       "--rewriteRelativeImportExtensions",
       "--skipLibCheck",
-      "--types", "node",
+      "--types",
+      "node",
     ],
     { cwd: packageRoot, stdio: "inherit" },
   );

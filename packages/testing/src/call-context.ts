@@ -103,7 +103,10 @@ export function createContext(options: CreateContextOptions = {}): TestCreateCon
   const template = templateOf(options.template, parts.base.taskCategory);
   const metadata = options.taskExecutionMetadata ?? defaultMetadata(options.retryAttempt ?? 0);
   const inputs = options.inputs
-    ? inputsToNative(Inputs.decode(Inputs.encode(nativeToInputs(options.inputs, template.interface)).finish()), template.interface)
+    ? inputsToNative(
+        Inputs.decode(Inputs.encode(nativeToInputs(options.inputs, template.interface)).finish()),
+        template.interface,
+      )
     : {};
   const ctx = openCallContext({
     ...parts.base,
@@ -140,7 +143,10 @@ function open(options: CallContextOptions) {
       scope,
       logger,
       connection: { secrets: options.secrets ?? {}, configs: options.configs ?? {} },
-      secretSources: options.secretSources ?? { env: {}, secretsDir: "/nonexistent/flyte-connectors-testing" },
+      secretSources: options.secretSources ?? {
+        env: {},
+        secretsDir: "/nonexistent/flyte-connectors-testing",
+      },
     },
   };
 }
@@ -168,10 +174,7 @@ function wrap(ctx: CallContext, parts: { scope: CallScope; logs: LogCapture }): 
   });
 }
 
-function templateOf(
-  template: CreateContextOptions["template"],
-  category: TaskCategory,
-): WireTaskTemplate {
+function templateOf(template: CreateContextOptions["template"], category: TaskCategory): WireTaskTemplate {
   if (template && typeof (template as { toProto?: unknown }).toProto === "function") {
     return (template as { toProto(): WireTaskTemplate }).toProto();
   }
@@ -203,4 +206,3 @@ function defaultMetadata(retryAttempt: number): TaskExecutionMetadata {
     identity: undefined,
   } as unknown as TaskExecutionMetadata;
 }
-

@@ -37,6 +37,11 @@ export interface ConformanceTask {
 export interface BadConfig extends ConformanceTask {
   /** What the INVALID_ARGUMENT message must name, e.g. `custom.endpoint`. */
   field: string;
+  /**
+   * Secrets for this create, over `secrets` (a malformed credential, say). Their values are checked
+   * never to appear anywhere, like `secrets`. Default none.
+   */
+  secrets?: Record<string, string>;
 }
 
 /** How the test makes the fake external system misbehave. */
@@ -74,9 +79,9 @@ export interface ConformanceOptions<M = AnyMeta> {
    */
   badConfigs?: BadConfig[];
   /**
-   * Sent as `connection.secrets` with every call; no value may appear in any error, phase message, log
-   * link, custom info, server log line or metric (also URL- or base64-encoded). Required unless
-   * `skip["no-secrets"]` says why not.
+   * Sent as `connection.secrets` with every call; no value (nor a `badConfigs` secret) may appear in any
+   * error, phase message, log link, custom info, server log line or metric (also URL- or base64-encoded).
+   * Required (here or in `badConfigs`) unless `skip["no-secrets"]` says why not.
    */
   secrets?: Record<string, string>;
   /** Sent as `connection.configs` with every call. Default none. */
@@ -157,7 +162,9 @@ export function connectorConformance<M = AnyMeta>(options: ConformanceOptions<M>
   const pollMs = options.pollIntervalMs ?? 20;
   const jobMs = options.jobTimeoutMs ?? 60_000;
   const skip = options.skip ?? {};
-  const secretValues = Object.values(options.secrets ?? {}).filter((v) => v.length > 0);
+  const secretValues = [options.secrets, ...(options.badConfigs ?? []).map((b) => b.secrets)]
+    .flatMap((secrets) => Object.values(secrets ?? {}))
+    .filter((v) => v.length > 0);
   const connection = { secrets: options.secrets ?? {}, configs: options.configs ?? {} };
   const runId = randomUUID().replace(/-/g, "").slice(0, 10);
   let runs = 0;
@@ -183,26 +190,45 @@ export function connectorConformance<M = AnyMeta>(options: ConformanceOptions<M>
       return value;
     } catch (error) {
       const e = error as ServiceError;
-      recorded.push({ method, code: e.code, details: e.details, deadlineMs, durationMs: performance.now() - started });
+      recorded.push({
+        method,
+        code: e.code,
+        details: e.details,
+        deadlineMs,
+        durationMs: performance.now() - started,
+      });
       seen.push(String(e.details ?? e.message));
       throw error;
     }
   }
 
-  async function createRequest(task: ConformanceTask, run: string, attempt = 0) {
+  async function createRequest(
+    task: ConformanceTask,
+    run: string,
+    attempt: number,
+    secrets?: Record<string, string>,
+  ) {
     const { init, iface } = resolveTemplate(task.template);
     return {
       template: init,
       inputs: task.inputs ? inputsInit(task.inputs, iface) : undefined,
       outputPrefix: `s3://flyte-conformance/${run}/n0`,
       taskExecutionMetadata: executionMetadata(run, attempt),
-      connection,
+      connection: secrets ? { ...connection, secrets: { ...connection.secrets, ...secrets } } : connection,
     };
   }
 
-  async function createJob(task?: ConformanceTask, run = nextRun(), attempt = 0, deadlineMs = callMs) {
-    const request = await createRequest(task ?? (await options.task()), run, attempt);
-    const { resourceMeta } = await record("CreateTask", deadlineMs, () => client.createTask(request, { deadlineMs }));
+  async function createJob(
+    task?: ConformanceTask,
+    run = nextRun(),
+    attempt = 0,
+    deadlineMs = callMs,
+    secrets?: Record<string, string>,
+  ) {
+    const request = await createRequest(task ?? (await options.task()), run, attempt, secrets);
+    const { resourceMeta } = await record("CreateTask", deadlineMs, () =>
+      client.createTask(request, { deadlineMs }),
+    );
     return resourceMeta;
   }
 
@@ -239,7 +265,12 @@ export function connectorConformance<M = AnyMeta>(options: ConformanceOptions<M>
   }
 
   /** Declares a check, or a skipped one when the author said why. */
-  function check(name: ConformanceCheck, title: string, body: () => Promise<void>, timeout = callMs * 3 + 5000) {
+  function check(
+    name: ConformanceCheck,
+    title: string,
+    body: () => Promise<void>,
+    timeout = callMs * 3 + 5000,
+  ) {
     const reason = skip[name];
     if (reason) it.skip(`${name}: ${title} (skipped: ${reason})`, () => undefined);
     else it(`${name}: ${title}`, body, timeout);
@@ -265,7 +296,9 @@ export function connectorConformance<M = AnyMeta>(options: ConformanceOptions<M>
     }, 30_000);
 
     check("discovery", "ListConnectors lists the task type", async () => {
-      const { connectors } = await expectOk("ListConnectors", () => client.listConnectors({ deadlineMs: callMs }));
+      const { connectors } = await expectOk("ListConnectors", () =>
+        client.listConnectors({ deadlineMs: callMs }),
+      );
       const listed = connectors.flatMap((c) => c.supportedTaskCategories);
       if (!listed.some((t) => t.name === category.name && t.version === category.version)) {
         throw new Error(
@@ -319,13 +352,20 @@ export function connectorConformance<M = AnyMeta>(options: ConformanceOptions<M>
           for (const call of report.calls) noteCall(call);
           if (report.resource) seen.push(...resourceTexts(report.resource));
           if (report.outcome !== "SUCCEEDED") {
-            throw new Error(`the task ended ${report.outcome}: ${report.reason}\ncalls: ${describeCalls(report.calls)}`);
+            throw new Error(
+              `the task ended ${report.outcome}: ${report.reason}\ncalls: ${describeCalls(report.calls)}`,
+            );
           }
-          if (report.outputsError) throw new Error(`the outputs do not match the interface: ${report.outputsError}`);
+          if (report.outputsError)
+            throw new Error(`the outputs do not match the interface: ${report.outputsError}`);
           const declared = declaredOutputs(task.template);
-          const undeclared = (report.outputLiterals?.literals ?? []).map((l) => l.name).filter((n) => !declared.includes(n));
+          const undeclared = (report.outputLiterals?.literals ?? [])
+            .map((l) => l.name)
+            .filter((n) => !declared.includes(n));
           if (undeclared.length) {
-            throw new Error(`outputs the interface does not declare: ${undeclared.join(", ")} (declared: ${declared.join(", ") || "none"})`);
+            throw new Error(
+              `outputs the interface does not declare: ${undeclared.join(", ")} (declared: ${declared.join(", ") || "none"})`,
+            );
           }
           const gc = report.calls.filter((c) => c.purpose === "garbage-collection");
           if (!report.deletesSucceeded || gc.some((c) => c.code !== GrpcStatus.OK)) {
@@ -345,9 +385,12 @@ export function connectorConformance<M = AnyMeta>(options: ConformanceOptions<M>
       const a = (await expectOk("GetTask", () => getTask(meta))).resource!;
       const b = (await expectOk("GetTask again", () => getTask(meta))).resource!;
       if (a.phase !== Phase.SUCCEEDED || b.phase !== Phase.SUCCEEDED) {
-        throw new Error(`a finished job answered ${phaseName(a.phase)}, then ${phaseName(b.phase)}; expected SUCCEEDED both times`);
+        throw new Error(
+          `a finished job answered ${phaseName(a.phase)}, then ${phaseName(b.phase)}; expected SUCCEEDED both times`,
+        );
       }
-      const bytes = (r: UpstreamResource) => Buffer.from(toBinary(OutputsSchema, r.outputs ?? create(OutputsSchema)));
+      const bytes = (r: UpstreamResource) =>
+        Buffer.from(toBinary(OutputsSchema, r.outputs ?? create(OutputsSchema)));
       if (!bytes(a).equals(bytes(b))) throw new Error("GetTask on a finished job answered different outputs");
     });
 
@@ -370,78 +413,100 @@ export function connectorConformance<M = AnyMeta>(options: ConformanceOptions<M>
       await expectOk("DeleteTask of a job the external system never knew", () => deleteTask(unknown));
     });
 
-    check("transient-get", "during an outage GetTask answers a non-terminal phase with a message", async () => {
-      const meta = await expectOk("CreateTask", () => createJob());
-      await options.faults.unavailable(true);
-      let resource: UpstreamResource | undefined;
-      let failure: string | undefined;
-      try {
-        resource = (await getTask(meta)).resource;
-      } catch (error) {
-        const e = error as ServiceError;
-        failure = `${codeName(e.code)}: ${e.details}`;
-      } finally {
-        await options.faults.unavailable(false);
-      }
-      await deleteTask(meta).catch(() => undefined);
-      if (failure) {
-        throw new Error(
-          `GetTask failed during an outage (${failure}). The backend counts failed GetTask calls and fails the task ` +
-            "after 5: answer a non-terminal phase (RUNNING) with a message instead, and let the next poll try again.",
-        );
-      }
-      if (!resource || !NON_TERMINAL.has(resource.phase)) {
-        throw new Error(`GetTask during an outage answered ${phaseName(resource?.phase)}; expected a non-terminal phase`);
-      }
-      if (!resource.message) throw new Error("GetTask during an outage answered no message: say what is wrong");
-    });
+    check(
+      "transient-get",
+      "during an outage GetTask answers a non-terminal phase with a message",
+      async () => {
+        const meta = await expectOk("CreateTask", () => createJob());
+        await options.faults.unavailable(true);
+        let resource: UpstreamResource | undefined;
+        let failure: string | undefined;
+        try {
+          resource = (await getTask(meta)).resource;
+        } catch (error) {
+          const e = error as ServiceError;
+          failure = `${codeName(e.code)}: ${e.details}`;
+        } finally {
+          await options.faults.unavailable(false);
+        }
+        await deleteTask(meta).catch(() => undefined);
+        if (failure) {
+          throw new Error(
+            `GetTask failed during an outage (${failure}). The backend counts failed GetTask calls and fails the task ` +
+              "after 5: answer a non-terminal phase (RUNNING) with a message instead, and let the next poll try again.",
+          );
+        }
+        if (!resource || !NON_TERMINAL.has(resource.phase)) {
+          throw new Error(
+            `GetTask during an outage answered ${phaseName(resource?.phase)}; expected a non-terminal phase`,
+          );
+        }
+        if (!resource.message)
+          throw new Error("GetTask during an outage answered no message: say what is wrong");
+      },
+    );
 
     check("bad-config", "each bad template is INVALID_ARGUMENT naming its field", async () => {
       const bad = options.badConfigs ?? [];
       if (bad.length === 0) {
-        throw new Error('give `badConfigs` (a template and the field it gets wrong), or `skip: { "bad-config": "why" }`');
+        throw new Error(
+          'give `badConfigs` (a template and the field it gets wrong), or `skip: { "bad-config": "why" }`',
+        );
       }
       const problems: string[] = [];
-      for (const { field, ...task } of bad) {
+      for (const { field, secrets, ...task } of bad) {
         try {
-          const meta = await createJob(task);
+          const meta = await createJob(task, nextRun(), 0, callMs, secrets);
           await deleteTask(meta).catch(() => undefined);
           problems.push(`a template with a bad ${field} was accepted`);
         } catch (error) {
           const e = error as ServiceError;
-          if (e.code !== GrpcStatus.INVALID_ARGUMENT) problems.push(`a bad ${field} gave ${codeName(e.code)} (${e.details}); expected INVALID_ARGUMENT`);
-          else if (!String(e.details).includes(field)) problems.push(`the message for a bad ${field} does not name it: "${e.details}"`);
+          if (e.code !== GrpcStatus.INVALID_ARGUMENT)
+            problems.push(
+              `a bad ${field} gave ${codeName(e.code)} (${e.details}); expected INVALID_ARGUMENT`,
+            );
+          else if (!String(e.details).includes(field))
+            problems.push(`the message for a bad ${field} does not name it: "${e.details}"`);
         }
       }
       if (problems.length) throw new Error(problems.join("\n"));
     });
 
-    check("meta-round-trip", "resource meta survives bytes: decoded, re-encoded, sent back; garbage is INVALID_ARGUMENT", async () => {
-      const meta = await expectOk("CreateTask", () => createJob());
-      try {
-        if (connector) {
-          const decoded = decode(meta);
-          const again = connector.metadata.encode(decoded);
-          const redecoded = decode(again);
-          if (!isDeepStrictEqual(decoded, redecoded)) {
-            throw new Error(`meta changes through encode/decode: ${JSON.stringify(decoded)} became ${JSON.stringify(redecoded)}`);
+    check(
+      "meta-round-trip",
+      "resource meta survives bytes: decoded, re-encoded, sent back; garbage is INVALID_ARGUMENT",
+      async () => {
+        const meta = await expectOk("CreateTask", () => createJob());
+        try {
+          if (connector) {
+            const decoded = decode(meta);
+            const again = connector.metadata.encode(decoded);
+            const redecoded = decode(again);
+            if (!isDeepStrictEqual(decoded, redecoded)) {
+              throw new Error(
+                `meta changes through encode/decode: ${JSON.stringify(decoded)} became ${JSON.stringify(redecoded)}`,
+              );
+            }
+            await expectOk("GetTask with the re-encoded meta", () => getTask(again));
+          } else {
+            await expectOk("GetTask with the meta", () => getTask(Uint8Array.from(meta)));
           }
-          await expectOk("GetTask with the re-encoded meta", () => getTask(again));
-        } else {
-          await expectOk("GetTask with the meta", () => getTask(Uint8Array.from(meta)));
+          const garbage = await getTask(Buffer.from("\u0000not a resource meta\u00ff")).then(
+            () => undefined,
+            (error: ServiceError) => error,
+          );
+          if (!garbage)
+            throw new Error("GetTask with garbage resource meta succeeded; expected INVALID_ARGUMENT");
+          if (garbage.code !== GrpcStatus.INVALID_ARGUMENT) {
+            throw new Error(
+              `garbage resource meta gave ${codeName(garbage.code)} (${garbage.details}); expected INVALID_ARGUMENT`,
+            );
+          }
+        } finally {
+          await deleteTask(meta).catch(() => undefined);
         }
-        const garbage = await getTask(Buffer.from("\u0000not a resource meta\u00ff")).then(
-          () => undefined,
-          (error: ServiceError) => error,
-        );
-        if (!garbage) throw new Error("GetTask with garbage resource meta succeeded; expected INVALID_ARGUMENT");
-        if (garbage.code !== GrpcStatus.INVALID_ARGUMENT) {
-          throw new Error(`garbage resource meta gave ${codeName(garbage.code)} (${garbage.details}); expected INVALID_ARGUMENT`);
-        }
-      } finally {
-        await deleteTask(meta).catch(() => undefined);
-      }
-    });
+      },
+    );
 
     const hang = options.faults.hang;
     check(
@@ -455,22 +520,38 @@ export function connectorConformance<M = AnyMeta>(options: ConformanceOptions<M>
           await hang(true);
           const problems: string[] = [];
           try {
-            const got = await getTask(meta, hangMs).then(
-              (r) => r.resource,
-              (error: ServiceError) => error,
-            );
+            // All three at once: each must answer within its own deadline while the system hangs.
+            const [got, created, deleted] = await Promise.all([
+              getTask(meta, hangMs).then(
+                (r) => r.resource,
+                (error: ServiceError) => error,
+              ),
+              createJob(undefined, nextRun(), 0, hangMs).then(
+                () => undefined,
+                (e: ServiceError) => e,
+              ),
+              deleteTask(meta, hangMs).then(
+                () => undefined,
+                (e: ServiceError) => e,
+              ),
+            ]);
             if (!got || "code" in got) {
-              problems.push(`GetTask while the external system hangs: ${got ? `${codeName(got.code)} (${got.details})` : "no resource"}; expected a non-terminal phase before the deadline (use ctx.beforeDeadline())`);
+              problems.push(
+                `GetTask while the external system hangs: ${got ? `${codeName(got.code)} (${got.details})` : "no resource"}; expected a non-terminal phase before the deadline (use ctx.beforeDeadline())`,
+              );
             } else if (!NON_TERMINAL.has(got.phase)) {
-              problems.push(`GetTask while the external system hangs answered ${phaseName(got.phase)}; expected a non-terminal phase`);
+              problems.push(
+                `GetTask while the external system hangs answered ${phaseName(got.phase)}; expected a non-terminal phase`,
+              );
             }
-            for (const [what, call] of [
-              ["CreateTask", () => createJob(undefined, nextRun(), 0, hangMs)],
-              ["DeleteTask", () => deleteTask(meta, hangMs)],
+            for (const [what, error] of [
+              ["CreateTask", created],
+              ["DeleteTask", deleted],
             ] as const) {
-              const error = await (call as () => Promise<unknown>)().then(() => undefined, (e: ServiceError) => e);
               if (error?.code === GrpcStatus.DEADLINE_EXCEEDED) {
-                problems.push(`${what} while the external system hangs ran past its ${hangMs} ms deadline; answer (UNAVAILABLE is fine) before it`);
+                problems.push(
+                  `${what} while the external system hangs ran past its ${hangMs} ms deadline; answer (UNAVAILABLE is fine) before it`,
+                );
               }
             }
           } finally {
@@ -481,7 +562,9 @@ export function connectorConformance<M = AnyMeta>(options: ConformanceOptions<M>
         }
         const late = recorded.filter((r) => r.code === GrpcStatus.DEADLINE_EXCEEDED);
         if (late.length) {
-          throw new Error(`calls ran past their deadline: ${late.map((r) => `${r.method} (${Math.round(r.durationMs)} ms of ${r.deadlineMs})`).join(", ")}`);
+          throw new Error(
+            `calls ran past their deadline: ${late.map((r) => `${r.method} (${Math.round(r.durationMs)} ms of ${r.deadlineMs})`).join(", ")}`,
+          );
         }
       },
       callMs * 3 + hangMs * 4 + 5000,
@@ -489,7 +572,9 @@ export function connectorConformance<M = AnyMeta>(options: ConformanceOptions<M>
 
     check("no-secrets", "no secret value in errors, phase messages, logs or metrics", async () => {
       if (secretValues.length === 0) {
-        throw new Error('give `secrets` (sent with every call), or `skip: { "no-secrets": "why" }`');
+        throw new Error(
+          'give `secrets` (sent with every call, or with a bad config), or `skip: { "no-secrets": "why" }`',
+        );
       }
       if (completedResource) seen.push(...resourceTexts(completedResource));
       const places: Array<[string, string]> = [
@@ -518,7 +603,8 @@ export function connectorConformance<M = AnyMeta>(options: ConformanceOptions<M>
     for (;;) {
       const resource = (await expectOk("GetTask", () => getTask(meta))).resource!;
       if (resource.phase === Phase.SUCCEEDED) return (completedMeta = meta);
-      if (!NON_TERMINAL.has(resource.phase)) throw new Error(`the task ended ${phaseName(resource.phase)}: ${resource.message}`);
+      if (!NON_TERMINAL.has(resource.phase))
+        throw new Error(`the task ended ${phaseName(resource.phase)}: ${resource.message}`);
       if (performance.now() > deadline) throw new Error(`the task did not succeed within ${jobMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
@@ -532,13 +618,21 @@ export function connectorConformance<M = AnyMeta>(options: ConformanceOptions<M>
     if (options.unknownJob) return connector.metadata.encode(options.unknownJob(meta));
     const value = meta as Record<string, unknown>;
     if (typeof value?.job_id !== "string") {
-      throw new Error("the meta has no string job_id: give `unknownJob` (a real meta → one the external system never knew)");
+      throw new Error(
+        "the meta has no string job_id: give `unknownJob` (a real meta → one the external system never knew)",
+      );
     }
     return connector.metadata.encode({ ...value, job_id: `flyte_never_known_${runId}` });
   }
 
   function noteCall(call: CallRecord): void {
-    recorded.push({ method: call.method, code: call.code, details: call.message, deadlineMs: call.deadlineMs, durationMs: call.durationMs });
+    recorded.push({
+      method: call.method,
+      code: call.code,
+      details: call.message,
+      deadlineMs: call.deadlineMs,
+      durationMs: call.durationMs,
+    });
     if (call.message) seen.push(call.message);
   }
 
@@ -590,12 +684,18 @@ function excerpt(text: string, secret: string, form: string): string {
           ? JSON.stringify(secret).slice(1, -1)
           : secret;
   const at = text.indexOf(encoded);
-  return `${text.slice(Math.max(0, at - 60), at)}<secret>${text.slice(at + encoded.length, at + encoded.length + 40)}`.replace(/\s+/g, " ");
+  return `${text.slice(Math.max(0, at - 60), at)}<secret>${text.slice(at + encoded.length, at + encoded.length + 40)}`.replace(
+    /\s+/g,
+    " ",
+  );
 }
 
 function describeCalls(calls: CallRecord[]): string {
   return calls
-    .map((c) => `${c.method}${c.attempt === undefined ? "" : `#${c.attempt}`} ${c.phaseName ?? c.codeName}${c.message ? ` (${c.message})` : ""}`)
+    .map(
+      (c) =>
+        `${c.method}${c.attempt === undefined ? "" : `#${c.attempt}`} ${c.phaseName ?? c.codeName}${c.message ? ` (${c.message})` : ""}`,
+    )
     .join("; ");
 }
 

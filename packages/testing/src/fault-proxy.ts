@@ -42,7 +42,11 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       req.resume();
       res
         .writeHead(503, { "content-type": "application/json", "retry-after": "1" })
-        .end(JSON.stringify({ error: { code: 503, message: "unavailable (fault proxy)", status: "UNAVAILABLE" } }));
+        .end(
+          JSON.stringify({
+            error: { code: 503, message: "unavailable (fault proxy)", status: "UNAVAILABLE" },
+          }),
+        );
       return;
     }
     counts.forwarded += 1;

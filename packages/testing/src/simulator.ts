@@ -126,13 +126,7 @@ export interface PhaseRecord {
 
 /** How one attempt ended. */
 export type AttemptEnd =
-  | "SUCCEEDED"
-  | "FAILED"
-  | "ABORTED"
-  | "RETRYABLE_FAILED"
-  | "CREATE_FAILED"
-  | "SYSTEM_FAILURE"
-  | "CANCELLED";
+  "SUCCEEDED" | "FAILED" | "ABORTED" | "RETRYABLE_FAILED" | "CREATE_FAILED" | "SYSTEM_FAILURE" | "CANCELLED";
 
 export interface AttemptRecord {
   attempt: number;
@@ -226,7 +220,11 @@ export class FlyteBackendSimulator {
   readonly #deleteRetryMs: number;
   readonly #maxDeleteAttempts: number;
 
-  private constructor(endpoint: string, testServer: TestServer | undefined, options: FlyteBackendSimulatorOptions) {
+  private constructor(
+    endpoint: string,
+    testServer: TestServer | undefined,
+    options: FlyteBackendSimulatorOptions,
+  ) {
     this.endpoint = endpoint;
     this.testServer = testServer;
     this.client = new UpstreamClient(endpoint, { ...BACKEND_CHANNEL_OPTIONS, ...options.channelOptions });
@@ -242,7 +240,8 @@ export class FlyteBackendSimulator {
     };
     this.#maxSystemFailures = nonNegative(options.maxSystemFailures, 5, "maxSystemFailures");
     const gc = options.garbageCollect ?? true;
-    this.#gcAfterMs = gc === false ? undefined : gc === true ? 0 : nonNegative(gc.afterMs, 0, "garbageCollect.afterMs");
+    this.#gcAfterMs =
+      gc === false ? undefined : gc === true ? 0 : nonNegative(gc.afterMs, 0, "garbageCollect.afterMs");
     this.#deleteRetryMs = nonNegative(options.deleteRetryIntervalMs, 10_000, "deleteRetryIntervalMs");
     this.#maxDeleteAttempts = positive(options.maxDeleteAttempts, 5, "maxDeleteAttempts");
   }
@@ -252,7 +251,8 @@ export class FlyteBackendSimulator {
     if ((options.connectors === undefined) === (options.endpoint === undefined)) {
       throw new TypeError("FlyteBackendSimulator.start needs exactly one of `connectors` and `endpoint`");
     }
-    if (options.endpoint !== undefined) return new FlyteBackendSimulator(options.endpoint, undefined, options);
+    if (options.endpoint !== undefined)
+      return new FlyteBackendSimulator(options.endpoint, undefined, options);
     const server = await startTestServer(options.connectors!, options.server);
     return new FlyteBackendSimulator(server.address, server, options);
   }
@@ -321,7 +321,8 @@ class Run {
     const category = { name: template.type ?? "", version: template.taskTypeVersion ?? 0 };
     await this.#discover(category);
 
-    const inputs = this.#task.inputLiterals ?? (this.#task.inputs ? inputsInit(this.#task.inputs, iface) : undefined);
+    const inputs =
+      this.#task.inputLiterals ?? (this.#task.inputs ? inputsInit(this.#task.inputs, iface) : undefined);
     const execution = {
       org: "",
       project: "flytesnacks",
@@ -330,7 +331,8 @@ class Run {
       nodeId: "n0",
       ...this.#task.execution,
     };
-    const outputPrefix = this.#task.outputPrefix ?? `s3://flyte-simulator/${execution.name}/${execution.nodeId}`;
+    const outputPrefix =
+      this.#task.outputPrefix ?? `s3://flyte-simulator/${execution.name}/${execution.nodeId}`;
     const connection = { secrets: this.#task.secrets ?? {}, configs: this.#task.configs ?? {} };
     const retries = this.#task.retries ?? template.metadata?.retries?.retries ?? 0;
 
@@ -417,7 +419,12 @@ class Run {
     }
     report.deletesSucceeded = this.#deletesOk;
     const ended = this.#elapsed();
-    report.timings = { startedAt: 0, endedAt: ended, elapsedMs: ended, realMs: performance.now() - this.#realStarted };
+    report.timings = {
+      startedAt: 0,
+      endedAt: ended,
+      elapsedMs: ended,
+      realMs: performance.now() - this.#realStarted,
+    };
     return report;
   }
 
@@ -486,7 +493,13 @@ class Run {
       const message = resource?.message ?? "";
       const previous = this.#phases.filter((p) => p.attempt === record.attempt).at(-1);
       if (previous?.phase !== phase) {
-        this.#phases.push({ attempt: record.attempt, phase, phaseName: Phase[phase] ?? String(phase), message, at: this.#elapsed() });
+        this.#phases.push({
+          attempt: record.attempt,
+          phase,
+          phaseName: Phase[phase] ?? String(phase),
+          message,
+          at: this.#elapsed(),
+        });
       }
       if (NON_TERMINAL.has(phase)) continue;
       switch (phase) {
@@ -499,7 +512,11 @@ class Run {
         case Phase.RETRYABLE_FAILED:
           return { end: "RETRYABLE_FAILED", reason: `failed to run the job: ${message}`, resource };
         default:
-          return { end: "SYSTEM_FAILURE", reason: `unknown execution phase [${Phase[phase] ?? phase}]`, resource };
+          return {
+            end: "SYSTEM_FAILURE",
+            reason: `unknown execution phase [${Phase[phase] ?? phase}]`,
+            resource,
+          };
       }
     }
   }
@@ -530,7 +547,9 @@ class Run {
     attempt: number | undefined,
     purpose: CallRecord["purpose"],
     send: () => Promise<T>,
-  ): Promise<{ ok: true; value: T } | { ok: false; error: { code: number; codeName: string; details: string } }> {
+  ): Promise<
+    { ok: true; value: T } | { ok: false; error: { code: number; codeName: string; details: string } }
+  > {
     const startedAt = this.#elapsed();
     const realStart = performance.now();
     const record: CallRecord = {
@@ -544,7 +563,8 @@ class Run {
       code: GrpcStatus.OK,
       codeName: "OK",
     };
-    let result: { ok: true; value: T } | { ok: false; error: { code: number; codeName: string; details: string } };
+    let result:
+      { ok: true; value: T } | { ok: false; error: { code: number; codeName: string; details: string } };
     try {
       const value = await send();
       result = { ok: true, value };
@@ -607,12 +627,14 @@ function executionMetadataFor(
 
 function positive(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
-  if (!(Number.isFinite(value) && value > 0)) throw new RangeError(`${name} must be a positive number, got ${value}`);
+  if (!(Number.isFinite(value) && value > 0))
+    throw new RangeError(`${name} must be a positive number, got ${value}`);
   return value;
 }
 
 function nonNegative(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
-  if (!(Number.isFinite(value) && value >= 0)) throw new RangeError(`${name} must be a number ≥ 0, got ${value}`);
+  if (!(Number.isFinite(value) && value >= 0))
+    throw new RangeError(`${name} must be a number ≥ 0, got ${value}`);
   return value;
 }

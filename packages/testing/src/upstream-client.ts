@@ -12,7 +12,14 @@ import {
   type Client,
   type ServiceError,
 } from "@grpc/grpc-js";
-import { create, fromBinary, toBinary, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import {
+  create,
+  fromBinary,
+  toBinary,
+  type DescMessage,
+  type MessageInitShape,
+  type MessageShape,
+} from "@bufbuild/protobuf";
 import {
   CreateTaskRequestSchema,
   CreateTaskResponseSchema,
@@ -34,7 +41,12 @@ import {
 const ASYNC = "/flyteidl2.connector.AsyncConnectorService/";
 const METADATA = "/flyteidl2.connector.ConnectorMetadataService/";
 
-function method<I extends DescMessage, O extends DescMessage>(path: string, input: I, output: O, responseStream = false) {
+function method<I extends DescMessage, O extends DescMessage>(
+  path: string,
+  input: I,
+  output: O,
+  responseStream = false,
+) {
   return {
     path,
     requestStream: false,
@@ -53,7 +65,11 @@ const definition = {
   deleteTask: method(`${ASYNC}DeleteTask`, DeleteTaskRequestSchema, DeleteTaskResponseSchema),
   getTaskMetrics: method(`${ASYNC}GetTaskMetrics`, GetTaskMetricsRequestSchema, GetTaskMetricsResponseSchema),
   getTaskLogs: method(`${ASYNC}GetTaskLogs`, GetTaskLogsRequestSchema, GetTaskLogsResponseSchema, true),
-  listConnectors: method(`${METADATA}ListConnectors`, ListConnectorsRequestSchema, ListConnectorsResponseSchema),
+  listConnectors: method(
+    `${METADATA}ListConnectors`,
+    ListConnectorsRequestSchema,
+    ListConnectorsResponseSchema,
+  ),
   getConnector: method(`${METADATA}GetConnector`, GetConnectorRequestSchema, GetConnectorResponseSchema),
 };
 
@@ -138,10 +154,15 @@ export class UpstreamClient {
 
   /** Every message of a GetTaskLogs stream. */
   async getTaskLogs(init: Init<typeof GetTaskLogsRequestSchema>, options?: RpcOptions) {
-    const stream = (this.raw as unknown as Record<string, (req: unknown, md: Metadata, opts: CallOptions) => NodeJS.ReadableStream>)
-      .getTaskLogs(create(GetTaskLogsRequestSchema, init), new Metadata(), callOptions(options));
+    const stream = (
+      this.raw as unknown as Record<
+        string,
+        (req: unknown, md: Metadata, opts: CallOptions) => NodeJS.ReadableStream
+      >
+    ).getTaskLogs(create(GetTaskLogsRequestSchema, init), new Metadata(), callOptions(options));
     const messages: Array<MessageShape<typeof GetTaskLogsResponseSchema>> = [];
-    for await (const message of stream as AsyncIterable<MessageShape<typeof GetTaskLogsResponseSchema>>) messages.push(message);
+    for await (const message of stream as AsyncIterable<MessageShape<typeof GetTaskLogsResponseSchema>>)
+      messages.push(message);
     return messages;
   }
 
@@ -174,11 +195,17 @@ export class UpstreamClient {
     return new Promise((resolve, reject) => {
       const signal = options?.signal;
       const onAbort = () => call.cancel();
-      const call = fn.call(this.raw, request, new Metadata(), callOptions(options), (error: ServiceError | null, value: unknown) => {
-        signal?.removeEventListener("abort", onAbort);
-        if (error) reject(error);
-        else resolve(value);
-      });
+      const call = fn.call(
+        this.raw,
+        request,
+        new Metadata(),
+        callOptions(options),
+        (error: ServiceError | null, value: unknown) => {
+          signal?.removeEventListener("abort", onAbort);
+          if (error) reject(error);
+          else resolve(value);
+        },
+      );
       if (signal?.aborted) call.cancel();
       else signal?.addEventListener("abort", onAbort, { once: true });
     });
@@ -192,7 +219,9 @@ function callOptions(options: RpcOptions = {}): CallOptions {
 }
 
 /** The status code of a rejected call (or undefined when it did not fail). */
-export async function statusOf(promise: Promise<unknown>): Promise<{ code: number; details: string } | undefined> {
+export async function statusOf(
+  promise: Promise<unknown>,
+): Promise<{ code: number; details: string } | undefined> {
   try {
     await promise;
     return undefined;

@@ -4,7 +4,13 @@
  * never through the runtime's encoder: the bytes on the wire are always the upstream encoder's, so a
  * field the runtime numbers or names differently fails a test instead of round-tripping unnoticed.
  */
-import { create, toBinary, type DescField, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
+import {
+  create,
+  toBinary,
+  type DescField,
+  type DescMessage,
+  type MessageInitShape,
+} from "@bufbuild/protobuf";
 import {
   Outputs as WireOutputs,
   TypedInterface as WireTypedInterface,
@@ -12,14 +18,22 @@ import {
   outputsToNative,
   type TaskTemplate as WireTaskTemplate,
 } from "@flyte-connectors/runtime/wire";
-import { InputsSchema, OutputsSchema, TaskTemplateSchema, TypedInterfaceSchema, type UpstreamOutputs } from "./upstream";
+import {
+  InputsSchema,
+  OutputsSchema,
+  TaskTemplateSchema,
+  TypedInterfaceSchema,
+  type UpstreamOutputs,
+} from "./upstream";
 
 /** google.protobuf.Struct and friends: JSON values on both sides. */
 const JSON_TYPES = new Set(["google.protobuf.Struct", "google.protobuf.Value", "google.protobuf.ListValue"]);
 /** Wrapper types: unboxed to their primitive on both sides. */
 const WRAPPER_PREFIX = "google.protobuf.";
 const WRAPPERS = new Set(
-  ["Double", "Float", "Int64", "UInt64", "Int32", "UInt32", "Bool", "String", "Bytes"].map((t) => `${WRAPPER_PREFIX}${t}Value`),
+  ["Double", "Float", "Int64", "UInt64", "Int32", "UInt32", "Bool", "String", "Bytes"].map(
+    (t) => `${WRAPPER_PREFIX}${t}Value`,
+  ),
 );
 
 /** A ts-proto message value as the upstream `create(desc, init)` takes it. */
@@ -37,7 +51,8 @@ function messageInit(desc: DescMessage, value: unknown): unknown {
       const chosen = source[member.localName] as { $case?: string; value?: unknown } | undefined;
       if (!chosen?.$case) continue;
       const field = member.fields.find((f) => f.localName === chosen.$case);
-      if (!field) throw new Error(`${desc.typeName}.${member.localName} has no member "${chosen.$case}" upstream`);
+      if (!field)
+        throw new Error(`${desc.typeName}.${member.localName} has no member "${chosen.$case}" upstream`);
       out[member.localName] = { case: field.localName, value: singular(field, chosen.value) };
       continue;
     }
@@ -51,10 +66,17 @@ function messageInit(desc: DescMessage, value: unknown): unknown {
 function fieldInit(field: DescField, value: unknown): unknown {
   switch (field.fieldKind) {
     case "list":
-      return field.listKind === "message" ? (value as unknown[]).map((v) => messageInit(field.message, v)) : value;
+      return field.listKind === "message"
+        ? (value as unknown[]).map((v) => messageInit(field.message, v))
+        : value;
     case "map":
       return field.mapKind === "message"
-        ? Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, messageInit(field.message, v)]))
+        ? Object.fromEntries(
+            Object.entries(value as Record<string, unknown>).map(([k, v]) => [
+              k,
+              messageInit(field.message, v),
+            ]),
+          )
         : value;
     default:
       return singular(field, value);
@@ -90,6 +112,9 @@ export function inputsInit(values: Record<string, unknown>, iface: WireTypedInte
 }
 
 /** Output literals (decoded upstream) as native values, converted by the runtime using the interface. */
-export function nativeOutputs(outputs: UpstreamOutputs, iface: WireTypedInterface | undefined): Record<string, unknown> {
+export function nativeOutputs(
+  outputs: UpstreamOutputs,
+  iface: WireTypedInterface | undefined,
+): Record<string, unknown> {
   return outputsToNative(WireOutputs.decode(toBinary(OutputsSchema, outputs)), iface);
 }

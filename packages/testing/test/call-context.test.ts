@@ -25,7 +25,9 @@ describe("createCallContext", () => {
   it("captures what the connector logs", () => {
     const ctx = createCallContext({ taskType: "sim_task" });
     ctx.logger.info({ jobId: "j1" }, "submitted");
-    expect(ctx.logs.records()).toEqual([expect.objectContaining({ msg: "submitted", jobId: "j1", taskType: "sim_task" })]);
+    expect(ctx.logs.records()).toEqual([
+      expect.objectContaining({ msg: "submitted", jobId: "j1", taskType: "sim_task" }),
+    ]);
     ctx.end();
   });
 
@@ -52,7 +54,11 @@ describe("createCallContext", () => {
 
   it("drives a connector's get and delete directly", async () => {
     const connector = new SimConnector();
-    const created = createContext({ template: new SimTask({ scripts: [["RUNNING"]] }), inputs: { n: 2 }, taskType: "sim_task" });
+    const created = createContext({
+      template: new SimTask({ scripts: [["RUNNING"]] }),
+      inputs: { n: 2 },
+      taskType: "sim_task",
+    });
     const meta = await connector.create(created);
     const ctx = createCallContext({ taskType: "sim_task" });
     await expect(connector.get(meta, ctx)).resolves.toMatchObject({ phase: Phase.RUNNING });
@@ -64,7 +70,11 @@ describe("createCallContext", () => {
 
 describe("createContext", () => {
   it("carries the template, inputs converted as the server converts them, metadata and the derived key", () => {
-    const ctx = createContext({ template: new SimTask({ scripts: [["SUCCEEDED"]] }), inputs: { n: 2n ** 60n }, retryAttempt: 2 });
+    const ctx = createContext({
+      template: new SimTask({ scripts: [["SUCCEEDED"]] }),
+      inputs: { n: 2n ** 60n },
+      retryAttempt: 2,
+    });
     expect(ctx.taskTemplate.type).toBe("sim_task");
     expect(ctx.taskTemplate.custom).toEqual({ scripts: [["SUCCEEDED"]] });
     // Through literals and back: beyond 2^53 an int is a bigint.
@@ -76,8 +86,16 @@ describe("createContext", () => {
   });
 
   it("takes a partial wire template, and refuses inputs the interface does not declare", () => {
-    const ctx = createContext({ template: { custom: { endpoint: "http://x" } }, taskType: "t", idempotencyKey: "k1" });
-    expect([ctx.taskTemplate.type, ctx.taskTemplate.custom, ctx.idempotencyKey]).toEqual(["t", { endpoint: "http://x" }, "k1"]);
+    const ctx = createContext({
+      template: { custom: { endpoint: "http://x" } },
+      taskType: "t",
+      idempotencyKey: "k1",
+    });
+    expect([ctx.taskTemplate.type, ctx.taskTemplate.custom, ctx.idempotencyKey]).toEqual([
+      "t",
+      { endpoint: "http://x" },
+      "k1",
+    ]);
     expect(() => createContext({ template: new SimTask(), inputs: { m: 1 } })).toThrow(/unknown input 'm'/);
   });
 });

@@ -47,8 +47,20 @@ beforeAll(async () => {
   await new Promise<void>((resolve, reject) => {
     execFile(
       process.execPath,
-      [jest, "--config", path.join(__dirname, "fixtures/conformance/jest.config.cjs"), "--json", "--outputFile", out, "--forceExit"],
-      { cwd: path.join(__dirname, ".."), env: { ...process.env, FORCE_COLOR: "0" }, maxBuffer: 16 * 1024 * 1024 },
+      [
+        jest,
+        "--config",
+        path.join(__dirname, "fixtures/conformance/jest.config.cjs"),
+        "--json",
+        "--outputFile",
+        out,
+        "--forceExit",
+      ],
+      {
+        cwd: path.join(__dirname, ".."),
+        env: { ...process.env, FORCE_COLOR: "0" },
+        maxBuffer: 16 * 1024 * 1024,
+      },
       // The child exits 1: the broken connector's suite fails, as it must.
       (error, _stdout, stderr) => {
         try {
@@ -74,13 +86,23 @@ describe("connectorConformance", () => {
 
   it("fails exactly the checks a broken connector breaks, saying why", () => {
     const broken = outcome("broken.conformance.ts");
-    const failed = Object.entries(broken).filter(([, a]) => a.status === "failed").map(([name]) => name);
+    const failed = Object.entries(broken)
+      .filter(([, a]) => a.status === "failed")
+      .map(([name]) => name);
     expect(failed).toEqual(["create-idempotent", "delete-unknown", "transient-get", "no-secrets"]);
     const why = (name: string) => broken[name].failureMessages.join("\n");
-    expect(why("create-idempotent")).toMatch(/create is not idempotent: the same task attempt .* made two jobs/);
-    expect(why("delete-unknown")).toMatch(/DeleteTask of a job the external system never knew failed with NOT_FOUND/);
-    expect(why("transient-get")).toMatch(/GetTask failed during an outage \(INTERNAL: .*\)\. The backend counts failed GetTask calls/);
-    expect(why("no-secrets")).toMatch(/a secret \(URL-encoded\) appears in an error or phase message the backend got/);
+    expect(why("create-idempotent")).toMatch(
+      /create is not idempotent: the same task attempt .* made two jobs/,
+    );
+    expect(why("delete-unknown")).toMatch(
+      /DeleteTask of a job the external system never knew failed with NOT_FOUND/,
+    );
+    expect(why("transient-get")).toMatch(
+      /GetTask failed during an outage \(INTERNAL: .*\)\. The backend counts failed GetTask calls/,
+    );
+    expect(why("no-secrets")).toMatch(
+      /a secret \(URL-encoded\) appears in an error or phase message the backend got/,
+    );
     expect(why("no-secrets")).toMatch(/a secret \(URL-encoded\) appears in the server's logs/);
     // The report never quotes the secret itself.
     expect(why("no-secrets")).not.toContain(encodeURIComponent("sk/live+Zz9=Qq1"));

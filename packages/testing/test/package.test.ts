@@ -22,14 +22,26 @@ describe("the built package", () => {
     // From outside the repository, with node's own conditions: what an installed copy resolves.
     const out = JSON.parse(execFileSync(process.execPath, ["-e", script], { cwd: "/", encoding: "utf8" }));
     expect(out.exports).toEqual(
-      expect.arrayContaining(["FlyteBackendSimulator", "connectorConformance", "createCallContext", "createContext", "UpstreamClient", "LogCapture", "VirtualClock"]),
+      expect.arrayContaining([
+        "FlyteBackendSimulator",
+        "connectorConformance",
+        "createCallContext",
+        "createContext",
+        "UpstreamClient",
+        "LogCapture",
+        "VirtualClock",
+      ]),
     );
     expect(out.bytes).toEqual([26, 6, ...Buffer.from("s3://x")]);
   });
 
   it("compiled the upstream encoder from the pinned @flyteorg/flyteidl2, with declarations", () => {
-    const version = JSON.parse(readFileSync(require.resolve("@flyteorg/flyteidl2/package.json"), "utf8")).version;
-    expect(JSON.parse(readFileSync(path.join(root, "dist/upstream/version.json"), "utf8"))).toEqual({ version });
+    const version = JSON.parse(
+      readFileSync(require.resolve("@flyteorg/flyteidl2/package.json"), "utf8"),
+    ).version;
+    expect(JSON.parse(readFileSync(path.join(root, "dist/upstream/version.json"), "utf8"))).toEqual({
+      version,
+    });
     expect(existsSync(path.join(root, "dist/upstream/flyteidl2/connector/connector_pb.d.ts"))).toBe(true);
   });
 

@@ -20,13 +20,20 @@ afterEach(async () => {
 });
 
 async function simulator(connector: SimConnector, options: Partial<FlyteBackendSimulatorOptions> = {}) {
-  const sim = await FlyteBackendSimulator.start({ connectors: [connector], clock: new VirtualClock(), ...options });
+  const sim = await FlyteBackendSimulator.start({
+    connectors: [connector],
+    clock: new VirtualClock(),
+    ...options,
+  });
   open.push(sim);
   return sim;
 }
 
 const steps = (report: SimulationReport) =>
-  report.calls.map((c) => `${c.method}${c.attempt === undefined ? "" : `#${c.attempt}`}${c.purpose ? `(${c.purpose})` : ""} ${c.phaseName ?? c.codeName}`);
+  report.calls.map(
+    (c) =>
+      `${c.method}${c.attempt === undefined ? "" : `#${c.attempt}`}${c.purpose ? `(${c.purpose})` : ""} ${c.phaseName ?? c.codeName}`,
+  );
 
 describe("FlyteBackendSimulator", () => {
   it("runs a task as the backend does: discovery, create, GetTask at once and every 30 s, outputs, a GC delete", async () => {
@@ -46,7 +53,9 @@ describe("FlyteBackendSimulator", () => {
       "GetTask#0 SUCCEEDED",
       "DeleteTask#0(garbage-collection) OK",
     ]);
-    expect(report.calls.filter((c) => c.method === "GetTask").map((c) => c.startedAt)).toEqual([0, 30_000, 60_000]);
+    expect(report.calls.filter((c) => c.method === "GetTask").map((c) => c.startedAt)).toEqual([
+      0, 30_000, 60_000,
+    ]);
     expect(report.calls.map((c) => c.deadlineMs)).toEqual([10_000, 10_000, 10_000, 10_000, 10_000, 10_000]);
     expect(report.phases.map((p) => p.phaseName)).toEqual(["QUEUED", "RUNNING", "SUCCEEDED"]);
     // Converted by the runtime with the interface: an int is a number.
@@ -55,7 +64,9 @@ describe("FlyteBackendSimulator", () => {
     expect(report.timings.elapsedMs).toBe(60_000);
     expect(report.deletesSucceeded).toBe(true);
     // The secret reached the connector as the backend sends it, and the key is the runtime's.
-    expect(connector.creates).toEqual([{ key: report.attempts[0].idempotencyKey, attempt: 0, token: "tok-9f8e7d6c" }]);
+    expect(connector.creates).toEqual([
+      { key: report.attempts[0].idempotencyKey, attempt: 0, token: "tok-9f8e7d6c" },
+    ]);
     expect(connector.deletes).toEqual([connector.gets[0]]);
   });
 
@@ -90,7 +101,10 @@ describe("FlyteBackendSimulator", () => {
 
   it("RETRYABLE_FAILED with no retries left fails the task with the connector's message", async () => {
     const sim = await simulator(new SimConnector());
-    const report = await sim.run({ template: new SimTask({ scripts: [["RETRYABLE_FAILED:quota exceeded"]] }), inputs: { n: 1 } });
+    const report = await sim.run({
+      template: new SimTask({ scripts: [["RETRYABLE_FAILED:quota exceeded"]] }),
+      inputs: { n: 1 },
+    });
     expect(report.outcome).toBe("FAILED");
     expect(report.reason).toBe("failed to run the job: quota exceeded");
     expect(steps(report).filter((s) => s.startsWith("CreateTask"))).toHaveLength(1);
@@ -99,19 +113,45 @@ describe("FlyteBackendSimulator", () => {
   it("failed GetTask calls are counted and never reset: 5 are tolerated, the 6th fails the task", async () => {
     const sim = await simulator(new SimConnector());
     const report = await sim.run({
-      template: new SimTask({ scripts: [["throw:unavailable", "RUNNING", "throw:internal", "throw:unavailable", "throw:unavailable", "throw:unavailable", "throw:unavailable", "RUNNING"]] }),
+      template: new SimTask({
+        scripts: [
+          [
+            "throw:unavailable",
+            "RUNNING",
+            "throw:internal",
+            "throw:unavailable",
+            "throw:unavailable",
+            "throw:unavailable",
+            "throw:unavailable",
+            "RUNNING",
+          ],
+        ],
+      }),
       inputs: { n: 1 },
     });
     expect(report.outcome).toBe("SYSTEM_FAILURE");
     const gets = report.calls.filter((c) => c.method === "GetTask");
-    expect(gets.map((c) => c.codeName)).toEqual(["UNAVAILABLE", "OK", "INTERNAL", "UNAVAILABLE", "UNAVAILABLE", "UNAVAILABLE", "UNAVAILABLE"]);
+    expect(gets.map((c) => c.codeName)).toEqual([
+      "UNAVAILABLE",
+      "OK",
+      "INTERNAL",
+      "UNAVAILABLE",
+      "UNAVAILABLE",
+      "UNAVAILABLE",
+      "UNAVAILABLE",
+    ]);
     expect(report.attempts[0].failedPolls).toBe(6);
-    expect(report.reason).toMatch(/^6 GetTask calls failed \(more than maxSystemFailures = 5\); last: UNAVAILABLE: scripted unavailable$/);
+    expect(report.reason).toMatch(
+      /^6 GetTask calls failed \(more than maxSystemFailures = 5\); last: UNAVAILABLE: scripted unavailable$/,
+    );
   });
 
   it("maxSystemFailures is configurable", async () => {
     const sim = await simulator(new SimConnector(), { maxSystemFailures: 1 });
-    const report = await sim.run({ template: new SimTask({ scripts: [["throw:unavailable"]] }), inputs: { n: 1 } });
+    const report = await sim.run({
+      template: new SimTask({ scripts: [["throw:unavailable"]] }),
+      inputs: { n: 1 },
+    });
     expect(report.outcome).toBe("SYSTEM_FAILURE");
     expect(report.calls.filter((c) => c.method === "GetTask")).toHaveLength(2);
   });
@@ -131,7 +171,11 @@ describe("FlyteBackendSimulator", () => {
       },
     );
     expect(report.outcome).toBe("ABORTED");
-    expect(steps(report).slice(-3)).toEqual(["GetTask#0 RUNNING", "GetTask#0 RUNNING", "DeleteTask#0(abort) OK"]);
+    expect(steps(report).slice(-3)).toEqual([
+      "GetTask#0 RUNNING",
+      "GetTask#0 RUNNING",
+      "DeleteTask#0(abort) OK",
+    ]);
     expect(connector.deletes).toHaveLength(1);
   });
 
@@ -167,7 +211,11 @@ describe("FlyteBackendSimulator", () => {
     const sim = await simulator(connector, { timeouts: { CreateTask: 300 } });
     const report = await sim.run({ template: new SimTask({ createHangs: [0] }, 1), inputs: { n: 2 } });
     expect(report.outcome).toBe("SUCCEEDED");
-    expect(steps(report).slice(0, 3)).toEqual(["ListConnectors OK", "CreateTask#0 DEADLINE_EXCEEDED", "CreateTask#1 OK"]);
+    expect(steps(report).slice(0, 3)).toEqual([
+      "ListConnectors OK",
+      "CreateTask#0 DEADLINE_EXCEEDED",
+      "CreateTask#1 OK",
+    ]);
     expect(report.calls[1].deadlineMs).toBe(300);
     expect(report.attempts[0].end).toBe("CREATE_FAILED");
   });
@@ -195,7 +243,10 @@ describe("FlyteBackendSimulator", () => {
         endpoint: server.address,
         channelOptions: { "grpc.keepalive_time_ms": 50 },
       });
-      const report = await sim.run({ template: new SimTask({ scripts: [["RUNNING", "SUCCEEDED"]] }), inputs: { n: 3 } });
+      const report = await sim.run({
+        template: new SimTask({ scripts: [["RUNNING", "SUCCEEDED"]] }),
+        inputs: { n: 3 },
+      });
       expect(report.outcome).toBe("SUCCEEDED");
       expect(report.calls.every((c) => c.code === status.OK)).toBe(true);
       expect(report.calls.find((c) => c.method === "GetTask")!.durationMs).toBeGreaterThanOrEqual(350);
@@ -214,12 +265,22 @@ describe("FlyteBackendSimulator", () => {
         custom: { scripts: [["SUCCEEDED"]] },
         interface: {
           inputs: { variables: [{ key: "n", value: { type: { type: { case: "simple", value: 1 } } } }] },
-          outputs: { variables: [{ key: "doubled", value: { type: { type: { case: "simple", value: 1 } } } }] },
+          outputs: {
+            variables: [{ key: "doubled", value: { type: { type: { case: "simple", value: 1 } } } }],
+          },
         },
       },
       inputLiterals: {
         literals: [
-          { name: "n", value: { value: { case: "scalar", value: { value: { case: "primitive", value: { value: { case: "integer", value: 5n } } } } } } },
+          {
+            name: "n",
+            value: {
+              value: {
+                case: "scalar",
+                value: { value: { case: "primitive", value: { value: { case: "integer", value: 5n } } } },
+              },
+            },
+          },
         ],
       },
     });

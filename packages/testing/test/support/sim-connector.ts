@@ -45,7 +45,11 @@ export class SimConnector extends AsyncConnector<SimMeta> {
     const scripts = custom.scripts ?? [["SUCCEEDED"]];
     const jobId = `job-${ctx.idempotencyKey.slice(0, 8)}`;
     if (!this.#jobs.has(jobId)) {
-      this.#jobs.set(jobId, { steps: scripts[Math.min(attempt, scripts.length - 1)], polls: 0, n: Number(ctx.inputs.n ?? 0) });
+      this.#jobs.set(jobId, {
+        steps: scripts[Math.min(attempt, scripts.length - 1)],
+        polls: 0,
+        n: Number(ctx.inputs.n ?? 0),
+      });
     }
     return { job_id: jobId };
   }
