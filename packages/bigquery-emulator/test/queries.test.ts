@@ -1,5 +1,5 @@
 import { BigQuery } from "@google-cloud/bigquery";
-import { LogCapture } from "../../../tools/test-support/log-capture";
+import { LogCapture } from "@flyte-connectors/testing";
 import pino from "pino";
 import { startEmulator } from "../src/index";
 import { client, http, PROJECT, useEmulator, waitForDone } from "./support";

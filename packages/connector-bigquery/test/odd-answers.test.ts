@@ -12,9 +12,7 @@ import { TaskExecution_Phase as Phase } from "@flyteorg/flyteidl2/flyteidl2/core
 import { ConnectorRegistry } from "@flyte-connectors/runtime";
 import { ConnectorServer } from "@flyte-connectors/runtime/server";
 import { BigQueryConnector } from "../src";
-import { UpstreamClient, statusOf } from "../../../tools/test-support/upstream-client";
-import { LogCapture } from "../../../tools/test-support/log-capture";
-import { executionMetadata, ty, variables } from "../../../tools/test-support/upstream-literals";
+import { LogCapture, UpstreamClient, executionMetadata, statusOf, ty, variables } from "@flyte-connectors/testing";
 import { CATEGORY, PROJECT, metaOf } from "./support";
 
 const JOBS = `/bigquery/v2/projects/${PROJECT}/jobs`;

@@ -11,8 +11,7 @@ import {
   type RunningEmulator,
 } from "@flyte-connectors/bigquery-emulator";
 import { BigQueryConnector, type BigQueryConnectorOptions } from "../src";
-import { UpstreamClient } from "../../../tools/test-support/upstream-client";
-import { LogCapture } from "../../../tools/test-support/log-capture";
+import { LogCapture, UpstreamClient } from "@flyte-connectors/testing";
 
 // Without credentials the Google client would probe the GCE metadata server before each request.
 process.env.METADATA_SERVER_DETECTION = "none";

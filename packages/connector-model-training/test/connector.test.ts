@@ -1,6 +1,10 @@
 /**
  * The model-training connector through the real gRPC server against the real reference service, over
  * real HTTP. Requests are encoded with the upstream @flyteorg/flyteidl2 encoder. Nothing is mocked.
+ *
+ * The backend's contract (idempotent create, repeatable get, delete of finished, running and unknown
+ * jobs, outages during get, bad config named, meta through bytes, deadlines, no secret leaked) is checked
+ * by the testing kit's `connectorConformance`; the tests after it are this connector's own behaviour.
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -9,27 +13,39 @@ import { status } from "@grpc/grpc-js";
 import { TaskExecution_Phase as Phase } from "@flyteorg/flyteidl2/flyteidl2/core/execution_pb.ts";
 import { ConnectorRegistry } from "@flyte-connectors/runtime";
 import { ConnectorServer } from "@flyte-connectors/runtime/server";
-import { ModelTrainingConnector } from "../src";
+import { ModelTrainTask, ModelTrainingConnector } from "../src";
 import { startTrainingService, type TrainingService } from "@flyte-connectors/connector-model-training/service";
-import { UpstreamClient, statusOf } from "../../../tools/test-support/upstream-client";
-import { LogCapture } from "../../../tools/test-support/log-capture";
-import { executionMetadata, lit, namedLiterals, ty, variables } from "../../../tools/test-support/upstream-literals";
+import {
+  LogCapture,
+  UpstreamClient,
+  connectorConformance,
+  executionMetadata,
+  lit,
+  namedLiterals,
+  startFaultProxy,
+  statusOf,
+  ty,
+  variables,
+  type FaultProxy,
+} from "@flyte-connectors/testing";
 
 const API_KEY = "mt-key-7hV2pQ9sLw3Z";
 const CATEGORY = { name: "external_model_training", version: 0 };
+const RETRY = { attemptTimeoutMs: 400, backoffMs: 20, retries: 2, budgetMs: 2000 };
 
 let service: TrainingService;
+/** In front of the service for the conformance suite: it can make the service hang. */
+let proxy: FaultProxy;
 let server: ConnectorServer;
 let client: UpstreamClient;
 let logs: LogCapture;
 
 beforeAll(async () => {
   service = await startTrainingService({ epochMs: 15, queueMs: 15, apiKey: API_KEY });
+  proxy = await startFaultProxy(service.url);
   logs = new LogCapture();
   server = new ConnectorServer({
-    registry: new ConnectorRegistry([
-      new ModelTrainingConnector({ retry: { attemptTimeoutMs: 400, backoffMs: 20, retries: 2, budgetMs: 2000 } }),
-    ]),
+    registry: new ConnectorRegistry([new ModelTrainingConnector({ retry: RETRY })]),
     logLevel: "debug",
     logDestination: logs,
     processMetrics: false,
@@ -41,7 +57,23 @@ beforeAll(async () => {
 afterAll(async () => {
   client.close();
   await server.shutdown({ graceMs: 500 });
+  await proxy.close();
   await service.close();
+});
+
+const INPUTS = { epochs: 2, dataset_uri: "gs://bucket/train.csv" };
+
+connectorConformance({
+  name: "ModelTrainingConnector conformance (reference service)",
+  connector: () => new ModelTrainingConnector({ retry: RETRY }),
+  task: () => ({ template: new ModelTrainTask("train", `${proxy.url}/train`), inputs: INPUTS }),
+  faults: { unavailable: (on) => service.unavailable(on), hang: (on) => proxy.hang(on) },
+  badConfigs: [
+    { template: new ModelTrainTask("train", ""), inputs: INPUTS, field: "custom.endpoint" },
+    { template: new ModelTrainTask("train", "ftp://nope"), inputs: INPUTS, field: "custom.endpoint" },
+    { template: new ModelTrainTask("train", "http://127.0.0.1:1/train"), inputs: { ...INPUTS, epochs: 0 }, field: "epochs" },
+  ],
+  secrets: { api_key: API_KEY },
 });
 
 interface CreateOptions {
@@ -75,10 +107,6 @@ function getTask(resourceMeta: Uint8Array, deadlineMs?: number) {
   return client.getTask({ resourceMeta, taskCategory: CATEGORY, connection: secrets }, { deadlineMs });
 }
 
-function deleteTask(resourceMeta: Uint8Array) {
-  return client.deleteTask({ resourceMeta, taskCategory: CATEGORY, connection: secrets });
-}
-
 function metaOf(resourceMeta: Uint8Array): { job_id: string; endpoint: string } {
   return JSON.parse(Buffer.from(resourceMeta).toString("utf8"));
 }
@@ -104,10 +132,6 @@ describe("ModelTrainingConnector over gRPC against the reference service", () =>
     expect(blob?.uri).toMatch(/^file:\/\//);
     expect(existsSync(fileURLToPath(blob!.uri))).toBe(true);
     expect(resource.logLinks.map((l) => [l.name, l.uri])).toEqual([["Training Dashboard", `${service.endpoint}/${meta.job_id}`]]);
-
-    // Delete after completion succeeds (the service answers 409), and again.
-    await deleteTask(resourceMeta);
-    await deleteTask(resourceMeta);
   });
 
   it("reports progress while running", async () => {
@@ -126,17 +150,7 @@ describe("ModelTrainingConnector over gRPC against the reference service", () =>
     }
   });
 
-  it("create is idempotent: the same attempt maps to the same job; the next attempt to a new one", async () => {
-    const before = service.jobs().length;
-    const first = metaOf((await createTask({ run: "idem" })).resourceMeta);
-    const again = metaOf((await createTask({ run: "idem" })).resourceMeta);
-    const retry = metaOf((await createTask({ run: "idem", retryAttempt: 1 })).resourceMeta);
-    expect(again.job_id).toBe(first.job_id);
-    expect(retry.job_id).not.toBe(first.job_id);
-    expect(service.jobs().length - before).toBe(2);
-  });
-
-  it("a 503 burst shorter than the retries is invisible; a longer one gives RUNNING with a message, never FAILED or an error", async () => {
+  it("a 503 burst shorter than the retries is invisible; a longer one is reported as HTTP 503", async () => {
     const { resourceMeta } = await createTask({ run: "burst" });
     service.unavailable(2);
     const short = (await getTask(resourceMeta)).resource!;
@@ -182,16 +196,14 @@ describe("ModelTrainingConnector over gRPC against the reference service", () =>
     expect(resource.message).toBe("job not found: no-such-job");
   });
 
-  it("delete twice on a running job: cancelled once, then ABORTED; delete of an unknown job succeeds", async () => {
+  it("delete cancels a running job: get then says ABORTED", async () => {
     const slowService = await startTrainingService({ epochMs: 1000, queueMs: 1 });
     try {
       const { resourceMeta } = await createTask({ run: "cancel", epochs: 50, custom: { endpoint: slowService.endpoint }, apiKey: null });
       await client.deleteTask({ resourceMeta, taskCategory: CATEGORY });
-      await client.deleteTask({ resourceMeta, taskCategory: CATEGORY });
       const resource = (await client.getTask({ resourceMeta, taskCategory: CATEGORY })).resource!;
       expect(resource.phase).toBe(Phase.ABORTED);
-      const unknown = Buffer.from(JSON.stringify({ job_id: "never", endpoint: slowService.endpoint }));
-      await expect(client.deleteTask({ resourceMeta: unknown, taskCategory: CATEGORY })).resolves.toBeDefined();
+      expect(resource.message).toBe("the job was cancelled");
     } finally {
       await slowService.close();
     }
@@ -224,30 +236,23 @@ describe("ModelTrainingConnector over gRPC against the reference service", () =>
     expect(messages[messages.length - 1].part.case).toBe("header");
   });
 
-  it("bad input is INVALID_ARGUMENT naming the field", async () => {
-    const noEndpoint = await statusOf(createTask({ run: "bad1", custom: {} }));
-    expect(noEndpoint).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining("custom.endpoint") });
-    const badEndpoint = await statusOf(createTask({ run: "bad2", custom: { endpoint: "ftp://nope" } }));
-    expect(badEndpoint).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining("custom.endpoint") });
+  it("a missing input or a meta of the wrong shape is INVALID_ARGUMENT", async () => {
+    // Bad custom config and a bad epochs value are conformance checks; a missing input never gets past
+    // the kit's own conversion, so it is sent by hand here.
     const noEpochs = await statusOf(createTask({ run: "bad3", withoutInput: "epochs" }));
     expect(noEpochs).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining("epochs") });
-    const zero = await statusOf(createTask({ run: "bad4", epochs: 0 }));
-    expect(zero).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining("epochs") });
     const garbage = await statusOf(client.getTask({ resourceMeta: Buffer.from("{\"job_id\": 1}"), taskCategory: CATEGORY }));
     expect(garbage).toMatchObject({ code: status.INVALID_ARGUMENT });
   });
 
-  it("the API key is sent as a bearer token and never appears in logs or errors", async () => {
+  it("a wrong or missing API key is PERMISSION_DENIED, and a wrong key appears in no error or log", async () => {
     const wrong = "wrong-key-Pz8Xc4Vb";
     const rejected = await statusOf(createTask({ run: "wrong-key", apiKey: wrong }));
     expect(rejected?.code).toBe(status.PERMISSION_DENIED);
     expect(rejected?.details).not.toContain(wrong);
     const missing = await statusOf(createTask({ run: "no-key", apiKey: null }));
     expect(missing?.code).toBe(status.PERMISSION_DENIED);
-    const { resourceMeta } = await createTask({ run: "right-key" });
-    await pollUntilTerminal(resourceMeta);
     expect(logs.lines.length).toBeGreaterThan(0);
-    expect(logs.text).not.toContain(API_KEY);
     expect(logs.text).not.toContain(wrong);
   });
 });

@@ -11,9 +11,7 @@ import { TaskExecution_Phase as Phase } from "@flyteorg/flyteidl2/flyteidl2/core
 import { ConnectorRegistry } from "@flyte-connectors/runtime";
 import { ConnectorServer } from "@flyte-connectors/runtime/server";
 import { ModelTrainingConnector } from "../src";
-import { UpstreamClient, statusOf } from "../../../tools/test-support/upstream-client";
-import { LogCapture } from "../../../tools/test-support/log-capture";
-import { executionMetadata, lit, namedLiterals, ty, variables } from "../../../tools/test-support/upstream-literals";
+import { LogCapture, UpstreamClient, executionMetadata, lit, namedLiterals, statusOf, ty, variables } from "@flyte-connectors/testing";
 
 const CATEGORY = { name: "external_model_training", version: 0 };
 /** Far more than any message may quote. */

@@ -5,7 +5,7 @@ import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:chil
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createRequest } from "./support/requests";
-import { UpstreamClient } from "../../../tools/test-support/upstream-client";
+import { UpstreamClient } from "@flyte-connectors/testing";
 
 const runtimeDir = path.resolve(__dirname, "..");
 const bin = path.join(runtimeDir, "dist/cli/main.js");

@@ -23,7 +23,7 @@ import { CallPipeline, CallScope } from "@flyte-connectors/runtime/pipeline";
 import { ConnectorServer } from "@flyte-connectors/runtime/server";
 import { GetTaskRequest } from "@flyte-connectors/runtime/wire";
 import { LogCapture, meta } from "./support/requests";
-import { UpstreamClient, statusOf } from "../../../tools/test-support/upstream-client";
+import { UpstreamClient, statusOf } from "@flyte-connectors/testing";
 
 type Meta = { job_id: string };
 

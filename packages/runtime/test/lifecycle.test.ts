@@ -11,7 +11,7 @@ import { ConnectorRegistry } from "@flyte-connectors/runtime";
 import { ConnectorServer } from "@flyte-connectors/runtime/server";
 import { TestConnector } from "./fixtures/test-connector";
 import { LogCapture, createRequest, status } from "./support/requests";
-import { UpstreamClient, statusOf } from "../../../tools/test-support/upstream-client";
+import { UpstreamClient, statusOf } from "@flyte-connectors/testing";
 
 type HealthClient = Client & {
   check(req: { service: string }, cb: (e: ServiceError | null, r: { status: string }) => void): void;

@@ -7,7 +7,7 @@ import { ConnectorRegistry } from "@flyte-connectors/runtime";
 import { ConnectorServer } from "@flyte-connectors/runtime/server";
 import { MinimalConnector, TestConnector } from "./fixtures/test-connector";
 import { LogCapture, category, createRequest, meta, status } from "./support/requests";
-import { UpstreamClient, statusOf } from "../../../tools/test-support/upstream-client";
+import { UpstreamClient, statusOf } from "@flyte-connectors/testing";
 
 let connector: TestConnector;
 let server: ConnectorServer;

@@ -7,7 +7,7 @@ import { createServer } from "node:net";
 import { credentials, makeGenericClientConstructor } from "@grpc/grpc-js";
 import { fromBinary } from "@bufbuild/protobuf";
 import { ListConnectorsResponseSchema } from "@flyteorg/flyteidl2/flyteidl2/connector/connector_pb.ts";
-import { UpstreamClient } from "../../../../tools/test-support/upstream-client";
+import { UpstreamClient } from "@flyte-connectors/testing";
 
 /** A port nothing listens on right now (the OS picks it). */
 export function freePort(): Promise<number> {

@@ -28,3 +28,77 @@ export {
 export { CallScope, DEFAULT_ANSWER_MARGIN_MS, type AbortCause, type CallScopeOptions } from "./call-scope";
 export { MAX_PHASE_MESSAGE_LENGTH } from "./resource";
 export { idempotencyKeyFor } from "../idempotency";
+
+import type { Logger } from "pino";
+import type {
+  CallContext,
+  CreateContext,
+  TaskCategory,
+  TaskExecutionMetadata,
+  TaskTemplateSpec,
+} from "../connector";
+import type { SecretSourceOptions } from "../secrets";
+import { Context, CreateCallContext } from "./call-context";
+import type { CallScope as Scope } from "./call-scope";
+
+/** What `openCallContext` builds a context from (not exported: the function is the one export). */
+interface OpenOptions {
+  taskCategory: TaskCategory;
+  /** The call's lifetime: its signal, deadline and `beforeDeadline()` come from here. */
+  scope: Scope;
+  /** The logger the context's own (made on first use) derives from. */
+  logger: Logger;
+  /** The task's `connection`: secrets and configs by name. Default none. */
+  connection?: { secrets?: Record<string, string>; configs?: Record<string, string> };
+  /** Where `secrets` look past the connection. Default: `FLYTE_SECRET_*`, then `/etc/secrets`. */
+  secretSources?: SecretSourceOptions;
+}
+
+interface CreateFields {
+  taskTemplate: TaskTemplateSpec;
+  inputs: Readonly<Record<string, unknown>>;
+  outputPrefix: string;
+  taskExecutionMetadata: TaskExecutionMetadata | undefined;
+  idempotencyKey: string;
+}
+
+/**
+ * The context the pipeline would give a connector method, over a `CallScope` the caller owns: for test
+ * kits that call a connector's `create` / `get` / `delete` directly (`@flyte-connectors/testing`'s
+ * `createCallContext`), so a unit test hands the connector the runtime's own context — secrets looked
+ * up the same way, the same lazily made logger, the scope's signal and deadline. With `create`, it is a
+ * `CreateContext`. The caller ends the scope (`scope.end()`) when the call is over.
+ *
+ * @example
+ * ```ts
+ * const scope = new CallScope({ deadline: Date.now() + 10_000, enforceDeadline: true });
+ * const ctx = openCallContext({ taskCategory: connector.taskCategory, scope, logger, connection: { secrets: { api_key: "k" } } });
+ * const resource = await connector.get(meta, ctx);
+ * scope.end();
+ * ```
+ */
+export function openCallContext(options: OpenOptions & { create: CreateFields }): CreateContext;
+export function openCallContext(options: OpenOptions): CallContext;
+export function openCallContext(options: OpenOptions & { create?: CreateFields }): CallContext | CreateContext {
+  const setup = { sources: options.secretSources ?? {}, active: undefined };
+  const given = options.connection;
+  const connection = given && {
+    taskType: options.taskCategory.name,
+    secrets: given.secrets ?? {},
+    configs: given.configs ?? {},
+  };
+  const { create, scope, logger, taskCategory } = options;
+  if (!create) return new Context(taskCategory, connection, setup, scope, logger);
+  return new CreateCallContext(
+    taskCategory,
+    connection,
+    setup,
+    scope,
+    logger,
+    create.taskTemplate,
+    create.inputs,
+    create.outputPrefix,
+    create.taskExecutionMetadata,
+    create.idempotencyKey,
+  );
+}

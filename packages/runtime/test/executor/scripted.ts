@@ -24,7 +24,7 @@ import {
   type Resource,
 } from "@flyte-connectors/runtime";
 import { idempotencyKeyFor } from "@flyte-connectors/runtime/pipeline";
-import { LogCapture } from "../../../../tools/test-support/log-capture";
+import { LogCapture } from "@flyte-connectors/testing";
 
 export interface Meta {
   job_id: string;

@@ -2,8 +2,8 @@
 import { status } from "@grpc/grpc-js";
 import type { CreateTaskRequestSchema } from "@flyteorg/flyteidl2/flyteidl2/connector/connector_pb.ts";
 import { SimpleType } from "@flyteorg/flyteidl2/flyteidl2/core/types_pb.ts";
-import type { Init } from "../../../../tools/test-support/upstream-client";
-export { LogCapture } from "../../../../tools/test-support/log-capture";
+import type { Init } from "@flyte-connectors/testing";
+export { LogCapture } from "@flyte-connectors/testing";
 
 export { status };
 

@@ -1,5 +1,8 @@
-/** Upstream (protobuf-es) shaped literals and types for building requests in tests. */
-import { SimpleType, BlobType_BlobDimensionality } from "@flyteorg/flyteidl2/flyteidl2/core/types_pb.ts";
+/**
+ * Literals, types and task execution metadata in the upstream (protobuf-es) shape, for building the
+ * requests an `UpstreamClient` sends by hand.
+ */
+import { BlobType_BlobDimensionality, SimpleType } from "./upstream";
 
 type Primitive =
   | { case: "integer"; value: bigint }

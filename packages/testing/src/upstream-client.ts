@@ -1,7 +1,7 @@
 /**
  * A gRPC client for the connector services whose messages are encoded and decoded by the upstream
- * protobuf-es code in @flyteorg/flyteidl2 — never by our generated types — so a wire mismatch between
- * the two fails a test. Also sends raw bytes, for malformed-request tests.
+ * protobuf-es code in @flyteorg/flyteidl2 — never by the runtime's generated types — so a wire mismatch
+ * between the two fails a test. Also sends raw bytes, for malformed-request tests.
  */
 import {
   credentials,
@@ -12,8 +12,14 @@ import {
   type Client,
   type ServiceError,
 } from "@grpc/grpc-js";
-import { create, fromBinary, toBinary, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
-import { TaskExecution_Phase as Phase } from "@flyteorg/flyteidl2/flyteidl2/core/execution_pb.ts";
+import {
+  create,
+  fromBinary,
+  toBinary,
+  type DescMessage,
+  type MessageInitShape,
+  type MessageShape,
+} from "@bufbuild/protobuf";
 import {
   CreateTaskRequestSchema,
   CreateTaskResponseSchema,
@@ -29,12 +35,18 @@ import {
   GetTaskResponseSchema,
   ListConnectorsRequestSchema,
   ListConnectorsResponseSchema,
-} from "@flyteorg/flyteidl2/flyteidl2/connector/connector_pb.ts";
+  TaskExecution_Phase as Phase,
+} from "./upstream";
 
 const ASYNC = "/flyteidl2.connector.AsyncConnectorService/";
 const METADATA = "/flyteidl2.connector.ConnectorMetadataService/";
 
-function method<I extends DescMessage, O extends DescMessage>(path: string, input: I, output: O, responseStream = false) {
+function method<I extends DescMessage, O extends DescMessage>(
+  path: string,
+  input: I,
+  output: O,
+  responseStream = false,
+) {
   return {
     path,
     requestStream: false,
@@ -53,13 +65,32 @@ const definition = {
   deleteTask: method(`${ASYNC}DeleteTask`, DeleteTaskRequestSchema, DeleteTaskResponseSchema),
   getTaskMetrics: method(`${ASYNC}GetTaskMetrics`, GetTaskMetricsRequestSchema, GetTaskMetricsResponseSchema),
   getTaskLogs: method(`${ASYNC}GetTaskLogs`, GetTaskLogsRequestSchema, GetTaskLogsResponseSchema, true),
-  listConnectors: method(`${METADATA}ListConnectors`, ListConnectorsRequestSchema, ListConnectorsResponseSchema),
+  listConnectors: method(
+    `${METADATA}ListConnectors`,
+    ListConnectorsRequestSchema,
+    ListConnectorsResponseSchema,
+  ),
   getConnector: method(`${METADATA}GetConnector`, GetConnectorRequestSchema, GetConnectorResponseSchema),
 };
 
 const ClientCtor = makeGenericClientConstructor(definition, "Connector");
 
+/** A request as the upstream protobuf-es `create()` takes it (oneofs as `{ case, value }`). */
 export type Init<D extends DescMessage> = MessageInitShape<D>;
+
+/** The method names `sendRaw` takes. */
+export type RpcName = keyof typeof definition;
+
+/**
+ * The channel options the Flyte backend's client sets: keepalive pings every 30 s while a call is active
+ * (10 s to answer), none while idle, and round-robin balancing over the resolved addresses.
+ */
+export const BACKEND_CHANNEL_OPTIONS: ChannelOptions = Object.freeze({
+  "grpc.keepalive_time_ms": 30_000,
+  "grpc.keepalive_timeout_ms": 10_000,
+  "grpc.keepalive_permit_without_calls": 0,
+  "grpc.service_config": JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
+});
 
 export interface RpcOptions {
   /** Milliseconds from now. Default 10 s, as the backend. */
@@ -68,9 +99,19 @@ export interface RpcOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * @example
+ * ```ts
+ * const client = new UpstreamClient("127.0.0.1:8000");
+ * const { resourceMeta } = await client.createTask({ template: { type: "echo" }, taskExecutionMetadata: executionMetadata("run-1") });
+ * const { resource } = await client.getTask({ resourceMeta, taskCategory: { name: "echo", version: 0 } });
+ * client.close();
+ * ```
+ */
 export class UpstreamClient {
   readonly raw: Client;
 
+  /** `channelOptions`: grpc-js channel options, e.g. `BACKEND_CHANNEL_OPTIONS`. Default none. */
   constructor(address: string, channelOptions: ChannelOptions = {}) {
     this.raw = new ClientCtor(address, credentials.createInsecure(), channelOptions);
   }
@@ -113,10 +154,15 @@ export class UpstreamClient {
 
   /** Every message of a GetTaskLogs stream. */
   async getTaskLogs(init: Init<typeof GetTaskLogsRequestSchema>, options?: RpcOptions) {
-    const stream = (this.raw as unknown as Record<string, (req: unknown, md: Metadata, opts: CallOptions) => NodeJS.ReadableStream>)
-      .getTaskLogs(create(GetTaskLogsRequestSchema, init), new Metadata(), callOptions(options));
+    const stream = (
+      this.raw as unknown as Record<
+        string,
+        (req: unknown, md: Metadata, opts: CallOptions) => NodeJS.ReadableStream
+      >
+    ).getTaskLogs(create(GetTaskLogsRequestSchema, init), new Metadata(), callOptions(options));
     const messages: Array<MessageShape<typeof GetTaskLogsResponseSchema>> = [];
-    for await (const message of stream as AsyncIterable<MessageShape<typeof GetTaskLogsResponseSchema>>) messages.push(message);
+    for await (const message of stream as AsyncIterable<MessageShape<typeof GetTaskLogsResponseSchema>>)
+      messages.push(message);
     return messages;
   }
 
@@ -136,7 +182,7 @@ export class UpstreamClient {
   }
 
   /** Sends raw bytes as a method's request: for malformed-request tests. */
-  sendRaw(name: keyof typeof definition, bytes: Buffer, options?: RpcOptions): Promise<unknown> {
+  sendRaw(name: RpcName, bytes: Buffer, options?: RpcOptions): Promise<unknown> {
     return this.#unary(name, bytes, options);
   }
 
@@ -145,12 +191,23 @@ export class UpstreamClient {
   }
 
   #unary(name: string, request: unknown, options?: RpcOptions): Promise<unknown> {
-    const fn = (this.raw as unknown as Record<string, Function>)[name];
+    const fn = (this.raw as unknown as Record<string, (...args: unknown[]) => { cancel(): void }>)[name];
     return new Promise((resolve, reject) => {
-      const call = fn.call(this.raw, request, new Metadata(), callOptions(options), (error: ServiceError | null, value: unknown) =>
-        error ? reject(error) : resolve(value),
+      const signal = options?.signal;
+      const onAbort = () => call.cancel();
+      const call = fn.call(
+        this.raw,
+        request,
+        new Metadata(),
+        callOptions(options),
+        (error: ServiceError | null, value: unknown) => {
+          signal?.removeEventListener("abort", onAbort);
+          if (error) reject(error);
+          else resolve(value);
+        },
       );
-      options?.signal?.addEventListener("abort", () => call.cancel(), { once: true });
+      if (signal?.aborted) call.cancel();
+      else signal?.addEventListener("abort", onAbort, { once: true });
     });
   }
 }
@@ -162,7 +219,9 @@ function callOptions(options: RpcOptions = {}): CallOptions {
 }
 
 /** The status code of a rejected call (or undefined when it did not fail). */
-export async function statusOf(promise: Promise<unknown>): Promise<{ code: number; details: string } | undefined> {
+export async function statusOf(
+  promise: Promise<unknown>,
+): Promise<{ code: number; details: string } | undefined> {
   try {
     await promise;
     return undefined;
