@@ -20,7 +20,7 @@ export default tseslint.config(
   },
   {
     // Tests poke at loosely typed protocol objects; `any` there is a convenience, not an API.
-    files: ["**/test/**/*.ts", "tools/test-support/**/*.ts"],
+    files: ["**/test/**/*.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "off" },
   },
 );

@@ -2,7 +2,8 @@
  * The `flyte-connector` bin, spawned as users run it (the built dist, so `npm test` builds first).
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { createRequest } from "./support/requests";
 import { UpstreamClient } from "@flyte-connectors/testing";
@@ -65,9 +66,10 @@ describe("flyte-connector CLI", () => {
   });
 
   it("without --modules it loads every installed package that declares flyteConnector", () => {
-    // A throwaway project inside the repo, so `@flyte-connectors/runtime` resolves from it.
-    const project = path.join(runtimeDir, "tmp/discovery-project");
-    rmSync(project, { recursive: true, force: true });
+    // A throwaway project outside the repo: discovery walks up from the working directory, and inside the
+    // repo it would also find the workspace's connectors (whose dist may not be built yet when this runs).
+    // The fixture resolves `@flyte-connectors/runtime` from its own location, so that still works.
+    const project = mkdtempSync(path.join(os.tmpdir(), "discovery-project-"));
     const pkg = path.join(project, "node_modules/@acme/discovered-connector");
     mkdirSync(pkg, { recursive: true });
     writeFileSync(
@@ -81,6 +83,7 @@ describe("flyte-connector CLI", () => {
       const listed = run(["list"], { cwd: project });
       expect(listed.stderr).toBe("");
       expect(listed.stdout).toMatch(/CLI Test Connector\s+cli_test_task\s+0\s+@acme\/discovered-connector/);
+      expect(listed.stdout.trim().split("\n")).toHaveLength(2); // the header and the one connector
     } finally {
       rmSync(project, { recursive: true, force: true });
     }

@@ -64,8 +64,9 @@ const FLUSH_MS = 250;
 /** After closing what is left, how long shutdown waits for the sockets to go (ms). */
 const FORCED_CLOSE_MS = 2000;
 
+/** A pause that does not keep the process alive: shutdown's bounds must not outlast the shutdown. */
 function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 /**
