@@ -137,8 +137,10 @@ describe("npm run release in the clone", () => {
     expect(next).toBeDefined();
     expect(next).not.toBe(before);
     expect(stdout).toContain(`"@flyte-connectors/runtime": "^${next}"`);
-    expect(stdout).toMatch(/CREATE packages\/runtime\/CHANGELOG\.md \[dry-run\]/);
-    expect(stdout).toContain("something new");
+    expect(stdout).toContain(
+      `Previewing an entry in packages/runtime/CHANGELOG.md for @flyte-connectors/runtime@${next}`,
+    );
+    expect(stdout).toContain("- **runtime:** something new");
     expect(stdout).toMatch(/A preview: nothing was changed/);
 
     expect((await git("status", "--porcelain")).stdout).toBe("");
