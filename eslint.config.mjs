@@ -14,7 +14,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ["**/*.cjs"],
+    // CommonJS scripts: .cjs anywhere, and the packages' committed bin shims.
+    files: ["**/*.cjs", "packages/*/bin/*.js"],
     languageOptions: { sourceType: "commonjs" },
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },

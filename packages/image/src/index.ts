@@ -56,7 +56,7 @@ export {
   type ProgressStep,
   type ServedConnector,
 } from "./context";
-export { PLATFORMS, hostPlatform, type Platform } from "./node-binary";
+export { PLATFORMS, hostPlatform, nodeBinary, type NodeBinary, type Platform } from "./node-binary";
 export type { PackageSource } from "./stage";
 export { CONTEXT_EPOCH, hashTree, listTree, type TreeEntry } from "./tree";
 export {

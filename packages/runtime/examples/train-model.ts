@@ -5,7 +5,10 @@
  * The connector here keeps its "training jobs" in memory so the example is self-contained; the real one
  * (talking to a training service over HTTP) is `@flyte-connectors/connector-model-training`.
  *
- * It runs in `npm test` (test/executor/examples.test.ts); `trainModel()` is the part to copy.
+ * It runs in `npm test` (test/executor/examples.test.ts); `trainModel()` is the part to copy. As a program,
+ * after `npm run build` (progress on stderr, the model file's URI on stdout):
+ *
+ *   npx tsx packages/runtime/examples/train-model.ts
  */
 import {
   AsyncConnector,
@@ -109,4 +112,14 @@ export async function trainModel(epochs: number, options: ExecuteOptions = {}): 
 export function main(): Promise<FlyteFile> {
   const registry = new ConnectorRegistry([new InMemoryTrainingConnector()]);
   return trainModel(3, { registry, poll: { initialMs: 100 } });
+}
+
+if (require.main === module) {
+  main().then(
+    (results) => console.log(results.uri),
+    (error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    },
+  );
 }

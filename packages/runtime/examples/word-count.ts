@@ -1,6 +1,9 @@
 /**
- * The smallest complete use of the executor (shown in docs/executor.md): a connector, a task class with a
- * typed interface, and `execute()`. Runs in `npm test` (test/executor/examples.test.ts).
+ * The smallest complete use of the executor (shown in the package README): a connector, a task class with
+ * a typed interface, and `execute()`. Runs in `npm test` (test/executor/examples.test.ts), and as a
+ * program after `npm run build`:
+ *
+ *   npx tsx packages/runtime/examples/word-count.ts "to be or not to be"    # prints 6
  */
 import {
   AsyncConnector,
@@ -56,4 +59,15 @@ export async function countWords(text: string, options: ExecuteOptions = {}): Pr
   const registry = new ConnectorRegistry([new WordCountConnector()]);
   const { words } = await new WordCountTask().execute({ text }, { registry, ...options });
   return words;
+}
+
+// Run as a program (not when a test imports it): count the words of the arguments and print the count.
+if (require.main === module) {
+  countWords(process.argv.slice(2).join(" ") || "to be or not to be").then(
+    (words) => console.log(String(words)),
+    (error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    },
+  );
 }

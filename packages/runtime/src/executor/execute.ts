@@ -21,7 +21,7 @@ import type { SecretSourceOptions } from "../secrets";
 import type { CallLimits, ExecutionBackend } from "./backend";
 import { pollDelays, resolvePollOptions, type PollOptions } from "./backoff";
 import { TaskAbortedError, TaskFailedError, TaskTimeoutError, type StopReason } from "./errors";
-import { GrpcBackend } from "./grpc-backend";
+import { GrpcBackend, checkEndpoint } from "./grpc-backend";
 import { InProcessBackend } from "./in-process-backend";
 import { Progress, createExecutionLogger, type Clock, type ExecutionEvent } from "./progress";
 
@@ -102,7 +102,10 @@ export async function executeTask(
   const proto = task.toProto();
   const category = { name: proto.type, version: proto.taskTypeVersion };
   const registry = options.registry ?? defaultRegistry;
-  if (!options.endpoint) registry.get(category); // a not-found error listing what is registered
+  // Before anything runs: an endpoint not in the form grpc-js needs, or a connector the registry lacks
+  // (the error lists what is registered).
+  if (options.endpoint) checkEndpoint(options.endpoint);
+  else registry.get(category);
   // Before anything is created: wrong or missing inputs fail here, naming the input.
   const wireInputs = throughTheWire(inputs, proto);
   const logger = (options.logger ?? createExecutionLogger()).child({ task: task.name });

@@ -1,5 +1,5 @@
 import { Metadata, credentials, type ClientUnaryCall, type ServiceError } from "@grpc/grpc-js";
-import { ConnectorError } from "../errors";
+import { ConfigurationError, ConnectorError } from "../errors";
 import type {
   CreateTaskRequest,
   DeleteTaskRequest,
@@ -16,6 +16,36 @@ type Start<T> = (
   callback: (error: ServiceError | null, value?: T) => void,
 ) => ClientUnaryCall;
 
+const EXPECTED = 'host:port (like "127.0.0.1:8000" or "dns:///connector.flyte:8000")';
+
+/**
+ * Checks an `{ endpoint }` before grpc-js sees it. grpc-js reads "http://host:8000" as a DNS name and
+ * dials port 443 when none is given, so both would fail late, as a DNS error or a call to the wrong port.
+ * Accepts `host:port`, `[v6]:port`, `dns:` targets with a host and port, and `unix:` sockets.
+ */
+export function checkEndpoint(endpoint: string): void {
+  const problem = endpointProblem(endpoint);
+  if (problem)
+    throw new ConfigurationError(
+      `execute option endpoint must be ${EXPECTED}, got ${JSON.stringify(endpoint)}: ${problem}`,
+    );
+}
+
+function endpointProblem(endpoint: string): string | undefined {
+  if (/^unix(-abstract)?:./.test(endpoint)) return undefined;
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(endpoint);
+  if (scheme && scheme[1].toLowerCase() !== "dns")
+    return `drop the "${scheme[0]}" (a gRPC endpoint is not a URL; the executor speaks plain-text gRPC)`;
+  // dns:///host:port and dns://resolver/host:port name the target after the last slash; dns:host:port too.
+  const target = endpoint.replace(/^dns:(\/\/[^/]*\/)?/i, "");
+  const match = /^(\[[0-9a-f:.]+\]|[^:/[\]\s]+)(?::(\d*))?$/i.exec(target);
+  if (!match) return "expected a host name or address, a colon and a port";
+  const [, host, port] = match;
+  if (!port) return `add the port, e.g. "${host}:8000" (without one, gRPC dials port 443)`;
+  if (Number(port) < 1 || Number(port) > 65535) return `port ${port} is outside 1..65535`;
+  return undefined;
+}
+
 /**
  * Drives a running `flyte-connector serve` over gRPC, as the Flyte backend does: each call with its
  * deadline (grpc-js times it), cancelled when the execution stops, and keepalive pings every 30 s while
@@ -25,6 +55,7 @@ export class GrpcBackend implements ExecutionBackend {
   readonly #client: AsyncConnectorServiceClient;
 
   constructor(readonly endpoint: string) {
+    checkEndpoint(endpoint);
     this.#client = new AsyncConnectorServiceClient(endpoint, credentials.createInsecure(), {
       "grpc.keepalive_time_ms": 30_000,
       "grpc.keepalive_timeout_ms": 10_000,
