@@ -232,7 +232,7 @@ describe("end-to-end: build, push, inspect, run", () => {
       expect(config.config.Env).toContain("NODE_ENV=production");
       expect(config.config.Entrypoint).toEqual([
         "/usr/local/bin/node",
-        "/app/node_modules/@flyte-connectors/runtime/dist/cli/main.js",
+        "/app/node_modules/@flyte-connectors/runtime/bin/flyte-connector.js",
         "serve",
         ...modules.flatMap((m) => ["--modules", m]),
       ]);

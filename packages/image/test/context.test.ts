@@ -96,7 +96,7 @@ describe("build context", () => {
     expect(dockerfile).not.toMatch(/^RUN /m);
     expect(entrypointOf(contexts.bigquery.dockerfile)).toEqual([
       "/usr/local/bin/node",
-      "/app/node_modules/@flyte-connectors/runtime/dist/cli/main.js",
+      "/app/node_modules/@flyte-connectors/runtime/bin/flyte-connector.js",
       "serve",
       "--modules",
       "@flyte-connectors/connector-bigquery",

@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// After tsc: rewrites this package's own `#flyteidl2/*` specifiers in dist to relative paths into
+// dist/upstream (see build-upstream.mjs).
+//
+// Why: package.json "imports" serve node and the node16/bundler resolutions, but TypeScript's node10
+// resolution (still the default for `"module": "commonjs"` projects, as many jest setups are) ignores
+// them, and the kit's declarations would then lose their upstream types. Relative paths resolve
+// everywhere. In the repository, sources keep `#flyteidl2/*`, which jest maps to the upstream .ts files.
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../dist");
+const upstream = path.join(dist, "upstream/flyteidl2");
+
+function* files(dir) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (full !== path.join(dist, "upstream")) yield* files(full);
+    } else if (/\.(js|d\.ts)$/.test(entry.name)) yield full;
+  }
+}
+
+let rewritten = 0;
+for (const file of files(dist)) {
+  const text = readFileSync(file, "utf8");
+  const next = text.replace(/(["'])#flyteidl2\/([^"']+)\1/g, (_match, quote, rest) => {
+    let target = path.relative(path.dirname(file), path.join(upstream, rest)).split(path.sep).join("/");
+    if (!target.startsWith(".")) target = `./${target}`;
+    return `${quote}${target}${quote}`;
+  });
+  if (next !== text) {
+    writeFileSync(file, next);
+    rewritten++;
+  }
+}
+console.log(`relink-upstream: ${rewritten} file(s) in dist point at dist/upstream`);
