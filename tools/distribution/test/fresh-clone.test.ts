@@ -8,6 +8,7 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { stripVTControlCharacters } from "node:util";
 import { cleanEnv } from "./support/env";
 import { mustRun, run } from "./support/processes";
 import { bins, readJson, repoRoot, workspacePackages, type Manifest } from "./support/workspace";
@@ -128,11 +129,12 @@ describe("npm run release in the clone", () => {
     const head = (await git("rev-parse", "HEAD")).stdout;
     const before = readJson<Manifest>(path.join(clone, "packages/runtime/package.json")).version;
 
-    const { stdout } = await mustRun("npm", ["run", "release"], {
+    const { stdout: raw } = await mustRun("npm", ["run", "release"], {
       cwd: clone,
       env: cleanEnv(),
       timeoutMs: 300_000,
     });
+    const stdout = stripVTControlCharacters(raw);
     const next = /New version (\S+) written to manifest: packages\/runtime\/package\.json/.exec(stdout)?.[1];
     expect(next).toBeDefined();
     expect(next).not.toBe(before);

@@ -7,7 +7,12 @@
 export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (/^(npm_|nx_|jest_)/i.test(key) || ["INIT_CWD", "NODE_OPTIONS", "NODE_ENV"].includes(key)) continue;
+    // The caller's FORCE_COLOR (nx sets it when its own output is a terminal) would colour what tests read.
+    if (
+      /^(npm_|nx_|jest_)/i.test(key) ||
+      ["INIT_CWD", "NODE_OPTIONS", "NODE_ENV", "FORCE_COLOR"].includes(key)
+    )
+      continue;
     env[key] = value;
   }
   return {
@@ -15,6 +20,7 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     NX_DAEMON: "false", // no daemon left running after a test
     NX_NO_CLOUD: "true",
     NX_TUI: "false",
+    FORCE_COLOR: "0", // not NO_COLOR too: with both set, node warns on stderr
     npm_config_update_notifier: "false",
     npm_config_fund: "false",
     npm_config_audit: "false",
