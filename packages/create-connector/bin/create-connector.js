@@ -4,7 +4,9 @@
 "use strict";
 const entry = require("node:path").join(__dirname, "../dist/cli/main.js");
 if (!require("node:fs").existsSync(entry)) {
-  process.stderr.write("create-connector: " + entry + " is missing; build first (npm run build at the repository root)\n");
+  process.stderr.write(
+    "create-connector: " + entry + " is missing; build first (npm run build at the repository root)\n",
+  );
   process.exit(1);
 }
 // dist/cli/main.js runs only as the main module; from here, start it explicitly.

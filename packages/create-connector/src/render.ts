@@ -90,7 +90,9 @@ export function renderConnector(options: RenderOptions): RenderedFile[] {
   const names = connectorNames(options.name);
   const packageName =
     options.packageName ??
-    (options.layout === "workspace" ? `@flyte-connectors/connector-${names.name}` : `connector-${names.name}`);
+    (options.layout === "workspace"
+      ? `@flyte-connectors/connector-${names.name}`
+      : `connector-${names.name}`);
   const directory = options.directory ?? `packages/connector-${names.name}`;
   const versions = { ...ownVersions(), ...options.versions };
   const replacements: Array<[RegExp, (...groups: string[]) => string]> = [
@@ -110,7 +112,10 @@ export function renderConnector(options: RenderOptions): RenderedFile[] {
     return range;
   }
   const render = (text: string) =>
-    replacements.reduce((out, [pattern, value]) => out.replace(pattern, (_m, ...groups: string[]) => value(...groups)), text);
+    replacements.reduce(
+      (out, [pattern, value]) => out.replace(pattern, (_m, ...groups: string[]) => value(...groups)),
+      text,
+    );
 
   const files: RenderedFile[] = [];
   for (const dir of ["common", options.layout]) {

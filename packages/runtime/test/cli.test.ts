@@ -58,6 +58,23 @@ describe("flyte-connector CLI", () => {
     expect(missing.stderr).toMatch(/cannot find module "@acme\/not-installed-connector"/);
   });
 
+  it("a module may be a package folder (`--modules .` in a connector's project): its entry point loads", () => {
+    const project = mkdtempSync(path.join(os.tmpdir(), "module-folder-"));
+    try {
+      writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "acme", main: "dist/index.js" }));
+      const built = run(["list", "--modules", "."], { cwd: project });
+      expect(built.code).toBe(1);
+      expect(built.stderr).toMatch(/module folder .* has no entry point: .*"main".*build it first/);
+      mkdirSync(path.join(project, "dist"));
+      writeFileSync(path.join(project, "dist/index.js"), `module.exports = require(${JSON.stringify(fixture)});\n`);
+      const listed = run(["list", "--modules", "."], { cwd: project });
+      expect(listed.stderr).toBe("");
+      expect(listed.stdout).toMatch(/CLI Test Connector\s+cli_test_task\s+0\s+\./);
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
+  });
+
   it("list prints the connectors and task types a module provides", () => {
     const listed = run(["list", "--modules", fixture]);
     expect(listed.code).toBe(0);

@@ -3,7 +3,8 @@
  * the README says: `npm ci`, then `npm run build`. Every bin a package declares — the CLIs the READMEs
  * show — runs through `npx --no-install` and never reaches a registry: before the build it says to build
  * first, after it answers `--version` and `--help`, and it still does after a clean rebuild. Then
- * `npm run release` in the clone previews a release and changes nothing.
+ * `npm run release` in the clone previews a release and changes nothing. Last, `nx g
+ * @flyte-connectors/workspace-plugin:connector` adds a connector that builds, lints and passes its tests.
  */
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -148,5 +149,74 @@ describe("npm run release in the clone", () => {
     expect((await git("status", "--porcelain")).stdout).toBe("");
     expect((await git("rev-parse", "HEAD")).stdout).toBe(head);
     expect((await git("tag", "--list")).stdout).toBe("");
+  });
+});
+
+describe("a new connector in the clone, in one command", () => {
+  const pkg = "@flyte-connectors/connector-acme-jobs";
+  const dir = path.join(clone, "packages/connector-acme-jobs");
+  const nx = (...args: string[]) =>
+    mustRun(path.join(clone, "node_modules/.bin/nx"), args, {
+      cwd: clone,
+      env: cleanEnv(),
+      timeoutMs: 600_000,
+    });
+
+  it("nx g @flyte-connectors/workspace-plugin:connector writes the package and links it (npm install)", async () => {
+    const { stdout } = await nx(
+      "g",
+      "@flyte-connectors/workspace-plugin:connector",
+      "acme-jobs",
+      "--no-interactive",
+    );
+    expect(stripVTControlCharacters(stdout)).toMatch(
+      /CREATE packages\/connector-acme-jobs\/src\/connector\.ts/,
+    );
+    expect(readJson<Manifest>(path.join(dir, "package.json")).name).toBe(pkg);
+    // Linked into node_modules and recorded in the lockfile, so `npm ci` keeps working.
+    expect(existsSync(path.join(clone, "node_modules", pkg, "package.json"))).toBe(true);
+    const lock = readJson<{ packages: Record<string, unknown> }>(path.join(clone, "package-lock.json"));
+    expect(lock.packages["packages/connector-acme-jobs"]).toBeDefined();
+    // Nothing for `nx sync` to add: the generator wrote the tsconfig references it would.
+    await nx("sync:check");
+  });
+
+  it("it builds, lints, type-checks and passes its tests unchanged", async () => {
+    const result = await nx(
+      "run-many",
+      "-t",
+      "build",
+      "lint",
+      "typecheck",
+      "test",
+      "-p",
+      pkg,
+      "--output-style=static",
+    );
+    const text = stripVTControlCharacters(result.stdout + result.stderr);
+    expect(text).toMatch(
+      /Successfully ran targets build, lint, typecheck, test for project @flyte-connectors\/connector-acme-jobs/,
+    );
+    expect(text).toMatch(/Tests:\s+17 passed, 17 total/);
+  });
+
+  it("its example runs a task against its fake, and flyte-connector finds it", async () => {
+    const example = await mustRun(
+      "npx",
+      ["--no-install", "tsx", "packages/connector-acme-jobs/examples/run.ts", "hello"],
+      {
+        cwd: clone,
+        env: noRegistry,
+        timeoutMs: 120_000,
+      },
+    );
+    expect(example.stdout.trim()).toBe("HELLO");
+    const listed = await mustRun("npx", ["--no-install", "flyte-connector", "list"], {
+      cwd: clone,
+      env: noRegistry,
+    });
+    expect(listed.stdout).toMatch(
+      /Acme Jobs Connector\s+acme_jobs\s+0\s+@flyte-connectors\/connector-acme-jobs/,
+    );
   });
 });

@@ -13,8 +13,9 @@ import { connectorNames } from "../names";
 import { renderConnector } from "../render";
 
 const PACKAGE_ROOT = path.resolve(__dirname, "../..");
-const VERSION = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string })
-  .version;
+const VERSION = (
+  JSON.parse(readFileSync(path.join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string }
+).version;
 
 /** npm's rules for a new package name (lowercase, URL-safe, optionally scoped). */
 const PACKAGE_NAME = /^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/;
@@ -32,9 +33,14 @@ export async function main(
   err: (text: string) => void = (text) => process.stderr.write(text),
 ): Promise<number> {
   const program = new Command("create-connector")
-    .description("Create a standalone Flyte 2 connector package in <directory> (npm init @flyte-connectors/connector).")
+    .description(
+      "Create a standalone Flyte 2 connector package in <directory> (npm init @flyte-connectors/connector).",
+    )
     .argument("<directory>", "where to create it; must not exist or be empty")
-    .option("--name <name>", 'connector name, kebab-case (default: from the directory: "acme-connector" → "acme")')
+    .option(
+      "--name <name>",
+      'connector name, kebab-case (default: from the directory: "acme-connector" → "acme")',
+    )
     .option("--package-name <name>", "npm package name (default: the directory's name)")
     .option("--force", "write into a directory that is not empty, overwriting files of the same names")
     .version(VERSION, "-V, --version")
@@ -57,7 +63,9 @@ export async function main(
     const names = connectorNames(options.name ?? base);
     const packageName = options.packageName ?? (PACKAGE_NAME.test(base) ? base : `connector-${names.name}`);
     if (!PACKAGE_NAME.test(packageName)) {
-      throw new Error(`"${packageName}" is not a valid npm package name: use lowercase letters, digits, "-", "." or "_"`);
+      throw new Error(
+        `"${packageName}" is not a valid npm package name: use lowercase letters, digits, "-", "." or "_"`,
+      );
     }
     if (existsSync(target) && readdirSync(target).length > 0 && !options.force) {
       throw new Error(`${target} is not empty; choose a new directory, or pass --force to write into it`);

@@ -149,10 +149,20 @@ function expandConnectors(names: string[], cwd: string): string[] {
   return [...new Set([...names.filter((n) => n !== "all"), ...all])];
 }
 
+/** The package name of a folder given as a connector (`--connectors .` in a connector's own project). */
+function folderPackageName(folder: string): string | undefined {
+  try {
+    const name = (JSON.parse(readFileSync(path.join(folder, "package.json"), "utf8")) as { name?: unknown }).name;
+    return typeof name === "string" ? name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function defaultName(connectors: string[], cwd: string): string {
   if (connectors.length !== 1) return "flyte-connectors";
   const pkg = findWorkspacePackage(findWorkspace(cwd), connectors[0]);
-  const name = (pkg?.name ?? connectors[0])
+  const name = (pkg?.name ?? folderPackageName(path.resolve(cwd, connectors[0])) ?? connectors[0])
     .replace(/@[^/]*$/, "")
     .replace(/^@[^/]+\//, "")
     .replace(/\.tgz$/, "");

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { AsyncConnector } from "../connector";
@@ -23,7 +23,16 @@ export function resolveModule(spec: string, cwd = process.cwd()): string {
   if (looksLikePath(spec)) {
     const file = path.resolve(cwd, spec);
     if (!existsSync(file)) throw new ConfigurationError(`module file not found: ${file}`);
-    return file;
+    if (!statSync(file).isDirectory()) return file;
+    // A package folder (`--modules .` in a connector's own project): its entry point, as require finds it.
+    try {
+      return require.resolve(file);
+    } catch (cause) {
+      throw new ConfigurationError(
+        `module folder ${file} has no entry point: its package.json "main" (or index.js) is missing; build it first?`,
+        { cause },
+      );
+    }
   }
   try {
     return require.resolve(spec, { paths: [cwd, __dirname] });

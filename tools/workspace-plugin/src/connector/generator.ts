@@ -19,7 +19,10 @@ const WORKSPACE_DEPENDENCIES = ["@flyte-connectors/runtime", "@flyte-connectors/
  * references, the shared jest preset, the source export condition), then runs npm install so the
  * package is linked and in the lockfile.
  */
-export async function connectorGenerator(tree: Tree, options: ConnectorGeneratorSchema): Promise<GeneratorCallback> {
+export async function connectorGenerator(
+  tree: Tree,
+  options: ConnectorGeneratorSchema,
+): Promise<GeneratorCallback> {
   const names = connectorNames(options.name);
   const directory = (options.directory ?? `packages/connector-${names.name}`).replace(/\/+$/, "");
   const packageName = `@flyte-connectors/connector-${names.name}`;
@@ -32,9 +35,16 @@ export async function connectorGenerator(tree: Tree, options: ConnectorGenerator
   const versions: Record<string, string> = {};
   for (const dependency of WORKSPACE_DEPENDENCIES) {
     const manifest = `packages/${dependency.split("/")[1]}/package.json`;
-    if (tree.exists(manifest)) versions[dependency] = `^${readJson<{ version: string }>(tree, manifest).version}`;
+    if (tree.exists(manifest))
+      versions[dependency] = `^${readJson<{ version: string }>(tree, manifest).version}`;
   }
-  for (const file of renderConnector({ name: names.name, layout: "workspace", packageName, directory, versions })) {
+  for (const file of renderConnector({
+    name: names.name,
+    layout: "workspace",
+    packageName,
+    directory,
+    versions,
+  })) {
     tree.write(`${directory}/${file.path}`, file.content);
   }
   // What `nx sync` would add: the solution tsconfig lists every project.
