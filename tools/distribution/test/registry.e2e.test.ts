@@ -3,7 +3,9 @@
  * registry (verdaccio, started here), installed from it into an empty folder outside the workspace, and
  * run there: `flyte-connector serve` discovers both connectors and answers SERVING, a model-training task
  * runs through it over gRPC against the installed `model-training-service`, and the same installed server
- * starts, answers and stops cleanly under Node 22 and 24 as well.
+ * starts, answers and stops cleanly under Node 22 and 24 as well. Last, `npm init @flyte-connectors/connector`
+ * from the registry writes a standalone connector project that installs, type-checks, builds, passes its
+ * tests, runs its example, is listed by `flyte-connector` and gets an image context.
  */
 import {
   existsSync,
@@ -231,4 +233,56 @@ describe("publish, install, run", () => {
       expect(await server.stop("SIGTERM")).toEqual({ code: 0, signal: null });
     },
   );
+});
+
+describe("npm init @flyte-connectors/connector, from the registry", () => {
+  const project = path.join(scratch, "acme-connector");
+  const npm = (args: string[], cwd = project) =>
+    mustRun("npm", args, { cwd, env: cleanEnv(), timeoutMs: 600_000 });
+
+  it("creates a standalone connector package in a new folder", async () => {
+    const version = publicPackages().find((p) => p.name === "@flyte-connectors/create-connector")!.version;
+    const { stdout } = await npm(
+      // The scope from the local registry; everything else from npm's usual one.
+      [
+        "init",
+        `--@flyte-connectors:registry=${registry.url}`,
+        `@flyte-connectors/connector@${version}`,
+        "--yes",
+        "acme-connector",
+      ],
+      scratch,
+    );
+    expect(stdout).toMatch(/Created acme-connector in acme-connector: the Acme Connector, task type "acme"/);
+    expect(readJson<Manifest>(path.join(project, "package.json"))).toMatchObject({
+      name: "acme-connector",
+      flyteConnector: true,
+    });
+    // From here on the project's .npmrc says so, as a private registry's user has it (the image's staging
+    // install reads it too; an environment variable would not survive npm scripts' shell).
+    writeFileSync(path.join(project, ".npmrc"), `@flyte-connectors:registry=${registry.url}\n`);
+  });
+
+  it("installs from the registry, type-checks, builds and passes its tests unchanged", async () => {
+    await npm(["install", "--no-audit", "--no-fund"]);
+    await npm(["run", "typecheck"]);
+    await npm(["run", "build"]);
+    const tests = await npm(["test"]);
+    expect(tests.stdout + tests.stderr).toMatch(/Tests:\s+17 passed, 17 total/);
+  });
+
+  it("its example runs a task; flyte-connector serves it; flyte-connector-image writes its image context", async () => {
+    const example = await npm(["run", "--silent", "example", "--", "hello"]);
+    expect(example.stdout.trim()).toBe("HELLO");
+    const listed = await mustRun("npx", ["--no-install", "flyte-connector", "list", "--modules", "."], {
+      cwd: project,
+      env: cleanEnv(),
+    });
+    expect(listed.stdout).toMatch(/Acme Connector\s+acme\s+0\s+\./);
+    // The context only (no container builder needed): the package and its published dependencies.
+    const context = path.join(scratch, "acme-image");
+    await npm(["run", "image", "--", "--builder", "none", "--out", context, "--quiet"]);
+    const dockerfile = readFileSync(path.join(context, "Dockerfile"), "utf8");
+    expect(dockerfile).toMatch(/serve.*--modules.*acme-connector/);
+  });
 });
