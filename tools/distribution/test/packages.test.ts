@@ -79,9 +79,11 @@ describe.each(packages.map((p) => [p.name, p] as const))("%s as published", (nam
   });
 
   it("carries no tests, test config, build info or TypeScript project files", () => {
+    // Templates (`*.tmpl`, create-connector's) are what the package writes for its users: tests and
+    // configs among them are content, not this package's own.
     const unwanted = entries(tarballs.get(name)!).filter(
       (f) =>
-        /(^|\/)(test|tests|__tests__|fixtures|coverage|out-tsc)\//.test(f) ||
+        (!f.endsWith(".tmpl") && /(^|\/)(test|tests|__tests__|fixtures|coverage|out-tsc)\//.test(f)) ||
         /\.(test|spec)\.[cm]?[jt]s$/.test(f) ||
         /\.tsbuildinfo$/.test(f) ||
         /(^|\/)(jest\.config\.[cm]?js|tsconfig[^/]*\.json|eslint\.config\.[cm]?js)$/.test(f),
