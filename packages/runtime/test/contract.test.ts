@@ -201,6 +201,20 @@ describe("the call's signal and deadline", () => {
     const after = process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
     expect(before - after).toBe(2);
   });
+
+  it.each(["cancel", "expire", "shutdown"] as const)(
+    "a call stopped by %s clears its timers at once, without waiting for end()",
+    (stop) => {
+      const timeouts = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+      const scope = new CallScope({ deadline: Date.now() + 60_000, enforceDeadline: true });
+      const margin = scope.beforeDeadline(1000);
+      const before = timeouts();
+      scope[stop]();
+      expect(before - timeouts()).toBe(2);
+      expect([scope.signal.aborted, margin.aborted]).toEqual([true, true]);
+      scope.end();
+    },
+  );
 });
 
 describe("over gRPC", () => {

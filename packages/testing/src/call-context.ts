@@ -127,10 +127,10 @@ function open(options: CallContextOptions) {
       ? { name: options.taskType, version: 0 }
       : (options.taskType ?? { name: "test", version: 0 });
   const deadlineMs = options.deadlineMs === undefined ? 10_000 : options.deadlineMs;
-  const scope = new CallScope({
-    deadline: deadlineMs === null ? undefined : Date.now() + deadlineMs,
-    enforceDeadline: deadlineMs !== null,
-  });
+  const scope = new CallScope({ deadline: deadlineMs === null ? undefined : Date.now() + deadlineMs });
+  // The deadline fires as the server's would, on a timer that does not hold the test process open when a
+  // test forgets `end()` (unlike the server's own, which must keep a local run alive).
+  if (deadlineMs !== null) setTimeout(() => scope.expire(), Math.max(0, deadlineMs)).unref();
   const logs = new LogCapture();
   const logger = pino({ level: options.logLevel ?? "debug", base: undefined }, logs).child({
     taskType: taskCategory.name,

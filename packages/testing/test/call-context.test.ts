@@ -52,6 +52,15 @@ describe("createCallContext", () => {
     expect(none.signal.aborted).toBe(true);
   });
 
+  it("the deadline fires by itself, as the server's does", async () => {
+    const ctx = createCallContext({ deadlineMs: 5 });
+    const reason = await new Promise((resolve) =>
+      ctx.signal.addEventListener("abort", () => resolve(ctx.signal.reason), { once: true }),
+    );
+    expect(reason).toMatchObject({ name: "TimeoutError" });
+    ctx.end();
+  });
+
   it("drives a connector's get and delete directly", async () => {
     const connector = new SimConnector();
     const created = createContext({

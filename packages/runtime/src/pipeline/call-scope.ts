@@ -173,6 +173,9 @@ export class CallScope {
     const reason = makeReason();
     this.#cause = cause;
     this.#reason = reason;
+    // Every timer left would only fire into signals already aborted: clear them now, not at `end()`.
+    if (this.#timers) for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers = undefined;
     this.#controller?.abort(reason);
     if (this.#margins) {
       for (const controller of this.#margins.values())
