@@ -18,6 +18,7 @@ if (process.argv.includes("--help")) {
 Builds every package, then starts the local stack:
   training-service  the reference model-training service      http://127.0.0.1:8080/train
   bigquery          the DuckDB-backed BigQuery emulator          http://127.0.0.1:9050
+  databricks        the Databricks Jobs API 2.1 emulator         http://127.0.0.1:9060 (token local-databricks-token)
   connector         flyte-connector serve with every connector  grpc 127.0.0.1:8000, metrics :9090
 Logs are readable lines on a terminal and JSON lines otherwise (a pipe, a file, CI).
 Ctrl-C stops everything.`);
@@ -40,6 +41,11 @@ const services = [
     name: "bigquery",
     bin: "packages/bigquery-emulator/dist/main.js",
     args: ["--port", "9050", "--project", "local-project", "--data", "packages/bigquery-emulator/data/sample.yaml"],
+  },
+  {
+    name: "databricks",
+    bin: "packages/databricks-emulator/dist/main.js",
+    args: ["--port", "9060", "--token", "local-databricks-token"],
   },
   {
     name: "connector",
@@ -109,3 +115,10 @@ function stop(code = 0, forward = true) {
 process.on("SIGINT", () => stop(0, false));
 process.on("SIGTERM", () => stop(0));
 if (children.length === 0) console.warn("[start] nothing to start");
+else if (services.some((s) => s.name === "databricks")) {
+  console.log(
+    "[start] Databricks tasks: databricksInstance \"http://127.0.0.1:9060\" (or FLYTE_DATABRICKS_INSTANCE), " +
+      "secret databricks_token = local-databricks-token (DATABRICKS_TOKEN for DatabricksTask.execute); " +
+      "see packages/connector-databricks/README.md",
+  );
+}
