@@ -26,7 +26,9 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log("Usage: node examples/run.cjs [--python] [--fail] [--endpoint host:port] [--instance URL] [--token T]");
+  console.log(
+    "Usage: node examples/run.cjs [--python] [--fail] [--endpoint host:port] [--instance URL] [--token T]",
+  );
   process.exit(0);
 }
 
@@ -62,11 +64,17 @@ async function pythonTemplate() {
           mainApplicationFile: "local:///usr/local/bin/entrypoint.py",
           executorPath: "/usr/bin/python3",
           applicationType: "PYTHON",
-          databricksConf: { run_name: "flyte example", new_cluster: { spark_version: "13.3.x-scala2.12", num_workers: 1 } },
+          databricksConf: {
+            run_name: "flyte example",
+            new_cluster: { spark_version: "13.3.x-scala2.12", num_workers: 1 },
+          },
           databricksInstance: values.instance,
           secrets: { databricks_token: "databricks-token" },
         },
-        target: { case: "container", value: { image: "ghcr.io/flyteorg/flyte:py3.12", args: ["a0", "--inputs", "s3://b/in"], env: [] } },
+        target: {
+          case: "container",
+          value: { image: "ghcr.io/flyteorg/flyte:py3.12", args: ["a0", "--inputs", "s3://b/in"], env: [] },
+        },
       },
       outputPrefix: "s3://b/out",
       taskExecutionMetadata: executionMetadata(`example-${Date.now()}`),
@@ -75,7 +83,10 @@ async function pythonTemplate() {
     console.log("resource_meta:", Buffer.from(resourceMeta).toString("utf8"));
     for (;;) {
       const { resource } = await client.getTask({ resourceMeta, taskCategory: category, connection });
-      console.log(`phase ${resource.phase}: ${resource.message}`, resource.logLinks.map((l) => l.uri).join(" "));
+      console.log(
+        `phase ${resource.phase}: ${resource.message}`,
+        resource.logLinks.map((l) => l.uri).join(" "),
+      );
       if ([3, 4, 5, 8].includes(resource.phase)) break; // SUCCEEDED, ABORTED, FAILED, RETRYABLE_FAILED
       await new Promise((r) => setTimeout(r, 200));
     }

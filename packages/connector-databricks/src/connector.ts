@@ -102,7 +102,8 @@ function unknownRun(answer: Answer): boolean {
   return (
     answer.status === 404 ||
     code === "RESOURCE_DOES_NOT_EXIST" ||
-    (answer.status === 400 && (code === "INVALID_PARAMETER_VALUE" || /does not exist/i.test(String(body?.message ?? ""))))
+    (answer.status === 400 &&
+      (code === "INVALID_PARAMETER_VALUE" || /does not exist/i.test(String(body?.message ?? ""))))
   );
 }
 
@@ -151,7 +152,11 @@ async function call(
   } catch {
     // An HTML error page from a proxy: kept as text for the message.
   }
-  return { status: response.status, body: parsed, retryAfter: response.headers.get("retry-after") ?? undefined };
+  return {
+    status: response.status,
+    body: parsed,
+    retryAfter: response.headers.get("retry-after") ?? undefined,
+  };
 }
 
 /** Why a call got no answer, without the URL's query or any header. */
@@ -185,7 +190,9 @@ export class DatabricksConnector extends AsyncConnector<DatabricksJobMeta> {
     const base = baseUrlOf(instance, "custom.databricksInstance");
     const token = tokenOf(ctx);
     if (!token) {
-      throw ConnectorError.badRequest(`the secret ${TOKEN_SECRET} is not set`, { details: { field: TOKEN_SECRET } });
+      throw ConnectorError.badRequest(`the secret ${TOKEN_SECRET} is not set`, {
+        details: { field: TOKEN_SECRET },
+      });
     }
     // The same task attempt always sends the same token: a retried create finds the run it made before.
     const body = { ...spec, idempotency_token: ctx.idempotencyKey.slice(0, MAX_IDEMPOTENCY_TOKEN) };
@@ -199,24 +206,30 @@ export class DatabricksConnector extends AsyncConnector<DatabricksJobMeta> {
         if (ctx.signal.aborted) throw ConnectorError.unavailable(problem, { cause: error });
       }
       if (answer) {
-        if (answer.status === 401 || answer.status === 403) throw ConnectorError.permissionDenied(rejected(answer.status));
+        if (answer.status === 401 || answer.status === 403)
+          throw ConnectorError.permissionDenied(rejected(answer.status));
         if (answer.status >= 200 && answer.status < 300) {
           const parsed = parseAnswer(submitted, answer.body);
-          if (!parsed.ok) throw ConnectorError.unavailable(`Databricks answered runs/submit oddly: ${parsed.problem}`);
+          if (!parsed.ok)
+            throw ConnectorError.unavailable(`Databricks answered runs/submit oddly: ${parsed.problem}`);
           const run = String(parsed.value.run_id);
           ctx.logger.info({ runId: run, deduplicatedBy: body.idempotency_token }, "run submitted");
           return { databricks_instance: instance, run_id: run };
         }
         if (!transient(answer.status)) {
-          throw ConnectorError.badRequest(`Databricks refused the run (HTTP ${answer.status}): ${reason(answer)}`, {
-            details: { field: "custom.databricksConf" },
-          });
+          throw ConnectorError.badRequest(
+            `Databricks refused the run (HTTP ${answer.status}): ${reason(answer)}`,
+            {
+              details: { field: "custom.databricksConf" },
+            },
+          );
         }
         problem = `Databricks answered runs/submit with HTTP ${answer.status}: ${reason(answer)}`;
       }
       // Transient: ask again while the deadline allows (the idempotency token makes that safe).
       const wait = Math.min(retryAfterMs(answer?.retryAfter) ?? 100 * 2 ** attempt, 2_000);
-      if (attempt >= MAX_SUBMIT_ATTEMPTS - 1 || ctx.timeLeft(1_000) <= wait) throw ConnectorError.unavailable(problem!);
+      if (attempt >= MAX_SUBMIT_ATTEMPTS - 1 || ctx.timeLeft(1_000) <= wait)
+        throw ConnectorError.unavailable(problem!);
       ctx.logger.info({ attempt, waitMs: wait }, `runs/submit will be retried: ${problem!}`);
       await sleep(wait, ctx.beforeDeadline());
     }
@@ -241,16 +254,26 @@ export class DatabricksConnector extends AsyncConnector<DatabricksJobMeta> {
       };
     }
     if (transient(answer.status)) {
-      return { phase: Phase.RUNNING, message: `Databricks answered HTTP ${answer.status} (${reason(answer)}); will check again` };
+      return {
+        phase: Phase.RUNNING,
+        message: `Databricks answered HTTP ${answer.status} (${reason(answer)}); will check again`,
+      };
     }
-    if (answer.status === 401 || answer.status === 403) return { phase: Phase.FAILED, message: rejected(answer.status) };
+    if (answer.status === 401 || answer.status === 403)
+      return { phase: Phase.FAILED, message: rejected(answer.status) };
     if (unknownRun(answer)) {
-      return { phase: Phase.FAILED, message: `run ${meta.run_id} does not exist on ${base} (${reason(answer)})` };
+      return {
+        phase: Phase.FAILED,
+        message: `run ${meta.run_id} does not exist on ${base} (${reason(answer)})`,
+      };
     }
     const parsed = parseAnswer(runView, answer.body);
     if (answer.status < 200 || answer.status >= 300 || !parsed.ok) {
       const problem = parsed.ok ? `HTTP ${answer.status}: ${reason(answer)}` : parsed.problem;
-      return { phase: Phase.RUNNING, message: `unexpected answer from Databricks (${problem}); will check again` };
+      return {
+        phase: Phase.RUNNING,
+        message: `unexpected answer from Databricks (${problem}); will check again`,
+      };
     }
     const { job_id, state } = parsed.value;
     const { phase, message } = phaseOfState(state);
@@ -274,29 +297,41 @@ export class DatabricksConnector extends AsyncConnector<DatabricksJobMeta> {
   async delete(meta: DatabricksJobMeta, ctx: CallContext): Promise<void> {
     const base = baseUrlOf(meta.databricks_instance);
     const token = tokenOf(ctx);
-    if (!token) throw ConnectorError.badRequest(`the secret ${TOKEN_SECRET} is not set`, { details: { field: TOKEN_SECRET } });
+    if (!token)
+      throw ConnectorError.badRequest(`the secret ${TOKEN_SECRET} is not set`, {
+        details: { field: TOKEN_SECRET },
+      });
     let answer: Answer;
     try {
       // The run id as a string, as the Python connector sends it (Databricks accepts both).
       answer = await call(ctx, token, base, "POST", "runs/cancel", { run_id: meta.run_id });
     } catch (error) {
-      throw ConnectorError.unavailable(`cannot cancel run ${meta.run_id}: ${noAnswer(error, ctx)}`, { cause: error });
+      throw ConnectorError.unavailable(`cannot cancel run ${meta.run_id}: ${noAnswer(error, ctx)}`, {
+        cause: error,
+      });
     }
     if (answer.status >= 200 && answer.status < 300) return; // cancelled, or already finished (a no-op)
-    if (answer.status === 401 || answer.status === 403) throw ConnectorError.permissionDenied(rejected(answer.status));
+    if (answer.status === 401 || answer.status === 403)
+      throw ConnectorError.permissionDenied(rejected(answer.status));
     // Unknown to Databricks: deleted as far as the backend cares (it deletes again at garbage collection).
     if (unknownRun(answer)) {
       ctx.logger.info({ runId: meta.run_id }, "run unknown to Databricks; nothing to cancel");
       return;
     }
-    throw ConnectorError.unavailable(`Databricks answered the cancellation of run ${meta.run_id} with HTTP ${answer.status}: ${reason(answer)}`);
+    throw ConnectorError.unavailable(
+      `Databricks answered the cancellation of run ${meta.run_id} with HTTP ${answer.status}: ${reason(answer)}`,
+    );
   }
 
   /**
    * The run's output as log lines: `logs` (the driver's stdout, up to Databricks' 5 MB), then `error`
    * and `error_trace` for a failed run. The token is a line offset; `request.lines` lines per page.
    */
-  override async *getLogs(meta: DatabricksJobMeta, request: LogsRequest, ctx: CallContext): AsyncIterable<LogChunk> {
+  override async *getLogs(
+    meta: DatabricksJobMeta,
+    request: LogsRequest,
+    ctx: CallContext,
+  ): AsyncIterable<LogChunk> {
     const base = baseUrlOf(meta.databricks_instance);
     const token = tokenOf(ctx);
     if (!token) {
@@ -308,23 +343,39 @@ export class DatabricksConnector extends AsyncConnector<DatabricksJobMeta> {
     }
     const offset = request.token ? Number(request.token) : 0;
     if (!Number.isInteger(offset) || offset < 0) {
-      throw ConnectorError.badRequest(`the logs token ${JSON.stringify(clip(request.token))} is not one this connector gave`, {
-        details: { field: "token" },
-      });
+      throw ConnectorError.badRequest(
+        `the logs token ${JSON.stringify(clip(request.token))} is not one this connector gave`,
+        {
+          details: { field: "token" },
+        },
+      );
     }
     let answer: Answer;
     try {
-      answer = await call(ctx, token, base, "GET", `runs/get-output?run_id=${encodeURIComponent(meta.run_id)}`);
+      answer = await call(
+        ctx,
+        token,
+        base,
+        "GET",
+        `runs/get-output?run_id=${encodeURIComponent(meta.run_id)}`,
+      );
     } catch (error) {
-      throw ConnectorError.unavailable(`cannot read the output of run ${meta.run_id}: ${noAnswer(error, ctx)}`, { cause: error });
+      throw ConnectorError.unavailable(
+        `cannot read the output of run ${meta.run_id}: ${noAnswer(error, ctx)}`,
+        { cause: error },
+      );
     }
-    if (answer.status === 401 || answer.status === 403) throw ConnectorError.permissionDenied(rejected(answer.status));
+    if (answer.status === 401 || answer.status === 403)
+      throw ConnectorError.permissionDenied(rejected(answer.status));
     if (unknownRun(answer)) throw ConnectorError.notFound(`run ${meta.run_id} does not exist on ${base}`);
     if (answer.status < 200 || answer.status >= 300) {
-      throw ConnectorError.unavailable(`cannot read the output of run ${meta.run_id}: HTTP ${answer.status}: ${reason(answer)}`);
+      throw ConnectorError.unavailable(
+        `cannot read the output of run ${meta.run_id}: HTTP ${answer.status}: ${reason(answer)}`,
+      );
     }
     const parsed = parseAnswer(runOutput, answer.body);
-    if (!parsed.ok) throw ConnectorError.unavailable(`Databricks answered runs/get-output oddly: ${parsed.problem}`);
+    if (!parsed.ok)
+      throw ConnectorError.unavailable(`Databricks answered runs/get-output oddly: ${parsed.problem}`);
     const { logs, logs_truncated, error, error_trace } = parsed.value;
     const lines = logs ? logs.replace(/\n$/, "").split("\n") : [];
     if (logs_truncated) lines.push("[the log was truncated by Databricks]");

@@ -28,7 +28,8 @@ function isObject(value: unknown): value is Json {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-const bad = (field: string, message: string) => ConnectorError.badRequest(`${field}: ${message}`, { details: { field } });
+const bad = (field: string, message: string) =>
+  ConnectorError.badRequest(`${field}: ${message}`, { details: { field } });
 
 /** A deep copy of JSON, so the template the runtime holds is never changed. */
 const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
@@ -46,7 +47,8 @@ export function instanceOf(custom: Json | undefined, env: NodeJS.ProcessEnv = pr
       `the Databricks workspace is not set; set databricksInstance in the task config or ${INSTANCE_ENV} in the connector's environment`,
     );
   }
-  if (typeof given !== "string") throw bad("custom.databricksInstance", "must be a host name such as myorg.cloud.databricks.com");
+  if (typeof given !== "string")
+    throw bad("custom.databricksInstance", "must be a host name such as myorg.cloud.databricks.com");
   baseUrlOf(given, "custom.databricksInstance");
   return given;
 }
@@ -61,7 +63,11 @@ export function baseUrlOf(instance: string, field = "resource_meta.databricks_in
   } catch {
     throw bad(field, `${JSON.stringify(instance)} is not a host name or an http(s) URL`);
   }
-  if ((url.protocol !== "https:" && url.protocol !== "http:") || !url.hostname || (url.pathname !== "/" && url.pathname !== "")) {
+  if (
+    (url.protocol !== "https:" && url.protocol !== "http:") ||
+    !url.hostname ||
+    (url.pathname !== "/" && url.pathname !== "")
+  ) {
     throw bad(field, `${JSON.stringify(instance)} is not a host name or an http(s) URL without a path`);
   }
   return `${url.protocol}//${url.host}`;
@@ -75,16 +81,22 @@ export function pythonJobSpec(template: TaskTemplateSpec): Json {
   const custom = (template.custom ?? {}) as Json;
   const container = template.target?.$case === "container" ? template.target.value : undefined;
   const conf = custom.databricksConf;
-  if (conf === undefined || conf === null) throw bad("custom.databricksConf", "the Databricks job configuration is missing");
-  if (!isObject(conf)) throw bad("custom.databricksConf", "must be an object in the Jobs API runs/submit shape");
+  if (conf === undefined || conf === null)
+    throw bad("custom.databricksConf", "the Databricks job configuration is missing");
+  if (!isObject(conf))
+    throw bad("custom.databricksConf", "must be an object in the Jobs API runs/submit shape");
   const job = copy(conf);
   const env = Object.fromEntries((container?.env ?? []).map((kv) => [kv.key, kv.value]));
   if (job.existing_cluster_id === undefined || job.existing_cluster_id === null) {
     const cluster = job.new_cluster;
     if (cluster === undefined || cluster === null) {
-      throw bad("custom.databricksConf.new_cluster", "either existing_cluster_id or new_cluster must be specified");
+      throw bad(
+        "custom.databricksConf.new_cluster",
+        "either existing_cluster_id or new_cluster must be specified",
+      );
     }
-    if (!isObject(cluster)) throw bad("custom.databricksConf.new_cluster", "must be an object (a Jobs API cluster spec)");
+    if (!isObject(cluster))
+      throw bad("custom.databricksConf.new_cluster", "must be an object (a Jobs API cluster spec)");
     // Python's `if not x`: missing, null, "" and {} all count as unset.
     if (!truthy(cluster.docker_image)) cluster.docker_image = { url: container?.image ?? "" };
     if (!truthy(cluster.spark_conf)) cluster.spark_conf = custom.sparkConf ?? {};
@@ -92,7 +104,11 @@ export function pythonJobSpec(template: TaskTemplateSpec): Json {
     else if (isObject(cluster.spark_env_vars)) Object.assign(cluster.spark_env_vars, env);
     else throw bad("custom.databricksConf.new_cluster.spark_env_vars", "must be an object of strings");
   }
-  job.spark_python_task = { python_file: ENTRYPOINT_PYTHON_FILE, parameters: [...(container?.args ?? [])], source: "GIT" };
+  job.spark_python_task = {
+    python_file: ENTRYPOINT_PYTHON_FILE,
+    parameters: [...(container?.args ?? [])],
+    source: "GIT",
+  };
   job.git_source = { ...ENTRYPOINT_GIT_SOURCE };
   return job;
 }
@@ -121,8 +137,10 @@ export function parameterText(value: unknown): string {
 export function nativeJobSpec(template: TaskTemplateSpec, inputs: Readonly<Record<string, unknown>>): Json {
   const custom = (template.custom ?? {}) as Json;
   const conf = custom.databricksConf;
-  if (conf === undefined || conf === null) throw bad("custom.databricksConf", "the Databricks job configuration is missing");
-  if (!isObject(conf)) throw bad("custom.databricksConf", "must be an object in the Jobs API runs/submit shape");
+  if (conf === undefined || conf === null)
+    throw bad("custom.databricksConf", "the Databricks job configuration is missing");
+  if (!isObject(conf))
+    throw bad("custom.databricksConf", "must be an object in the Jobs API runs/submit shape");
   const job = copy(conf);
   const kinds = TASK_KINDS.filter((k) => job[k] !== undefined);
   if (kinds.length !== 1) {
@@ -140,10 +158,15 @@ export function nativeJobSpec(template: TaskTemplateSpec, inputs: Readonly<Recor
   if (needsCluster && (job.existing_cluster_id === undefined || job.existing_cluster_id === null)) {
     const cluster = job.new_cluster;
     if (cluster === undefined || cluster === null) {
-      throw bad("custom.databricksConf.new_cluster", "either existing_cluster_id or new_cluster must be specified");
+      throw bad(
+        "custom.databricksConf.new_cluster",
+        "either existing_cluster_id or new_cluster must be specified",
+      );
     }
-    if (!isObject(cluster)) throw bad("custom.databricksConf.new_cluster", "must be an object (a Jobs API cluster spec)");
-    if (!truthy(cluster.spark_conf) && isObject(custom.sparkConf) && truthy(custom.sparkConf)) cluster.spark_conf = custom.sparkConf;
+    if (!isObject(cluster))
+      throw bad("custom.databricksConf.new_cluster", "must be an object (a Jobs API cluster spec)");
+    if (!truthy(cluster.spark_conf) && isObject(custom.sparkConf) && truthy(custom.sparkConf))
+      cluster.spark_conf = custom.sparkConf;
   }
   const names = Object.keys(inputs);
   if (names.length) {
@@ -152,10 +175,16 @@ export function nativeJobSpec(template: TaskTemplateSpec, inputs: Readonly<Recor
     const current = task[slot.key];
     if (slot.shape === "map") {
       if (current !== undefined && !isObject(current)) throw bad(field, "must be an object of strings");
-      task[slot.key] = { ...(current as Json | undefined), ...Object.fromEntries(names.map((n) => [n, parameterText(inputs[n])])) };
+      task[slot.key] = {
+        ...(current as Json | undefined),
+        ...Object.fromEntries(names.map((n) => [n, parameterText(inputs[n])])),
+      };
     } else {
       if (current !== undefined && !Array.isArray(current)) throw bad(field, "must be a list of strings");
-      task[slot.key] = [...((current as unknown[] | undefined) ?? []), ...names.map((n) => `--${n}=${parameterText(inputs[n])}`)];
+      task[slot.key] = [
+        ...((current as unknown[] | undefined) ?? []),
+        ...names.map((n) => `--${n}=${parameterText(inputs[n])}`),
+      ];
     }
   }
   return job;

@@ -52,13 +52,22 @@ export function phaseOfState(state: RunStateView | undefined): { phase: Phase; m
     }
     const phase = RESULT_PHASES[result];
     if (phase === undefined) {
-      return { phase: Phase.RUNNING, message: `unknown result state ${result}${message ? `: ${message}` : ""}; will check again` };
+      return {
+        phase: Phase.RUNNING,
+        message: `unknown result state ${result}${message ? `: ${message}` : ""}; will check again`,
+      };
     }
-    return { phase, message: phase === Phase.SUCCEEDED && !message ? result : message ? `${result}: ${message}` : result };
+    return {
+      phase,
+      message: phase === Phase.SUCCEEDED && !message ? result : message ? `${result}: ${message}` : result,
+    };
   }
   const phase = LIFE_CYCLE_PHASES[life];
   if (phase === undefined) {
-    return { phase: Phase.RUNNING, message: `unknown life-cycle state ${life}${message ? `: ${message}` : ""}; will check again` };
+    return {
+      phase: Phase.RUNNING,
+      message: `unknown life-cycle state ${life}${message ? `: ${message}` : ""}; will check again`,
+    };
   }
   return { phase, message: message ? `${life}: ${message}` : life };
 }

@@ -61,7 +61,9 @@ export interface DatabricksTaskOptions<I extends TypeShape> {
  * await report.execute({ day: "2024-05-01" }); // base_parameters: { day: "2024-05-01" }
  * ```
  */
-export class DatabricksTask<I extends TypeShape = Record<never, never>> extends AsyncConnectorExecutorMixin(TaskTemplate) {
+export class DatabricksTask<I extends TypeShape = Record<never, never>> extends AsyncConnectorExecutorMixin(
+  TaskTemplate,
+) {
   declare readonly interface: TaskInterface<I, Record<never, never>>;
   readonly databricksConf: Readonly<DatabricksJobConf>;
   readonly databricksInstance: string | undefined;
@@ -79,7 +81,9 @@ export class DatabricksTask<I extends TypeShape = Record<never, never>> extends 
     });
     const conf = options.databricksConf;
     if (!conf || typeof conf !== "object" || Array.isArray(conf)) {
-      throw new ConfigurationError(`Databricks task "${name}" needs a databricksConf (a Jobs API runs/submit body)`);
+      throw new ConfigurationError(
+        `Databricks task "${name}" needs a databricksConf (a Jobs API runs/submit body)`,
+      );
     }
     const kinds = TASK_KINDS.filter((k) => conf[k] !== undefined);
     if (kinds.length !== 1) {

@@ -6,9 +6,19 @@
  * deadlines while Databricks hangs, no secret leaked); the tests after it are this connector's own.
  */
 import { TaskExecutionPhase as Phase, phaseName, types } from "@flyte-connectors/runtime";
-import { startDatabricksEmulator, type RunningDatabricksEmulator } from "@flyte-connectors/databricks-emulator";
+import {
+  startDatabricksEmulator,
+  type RunningDatabricksEmulator,
+} from "@flyte-connectors/databricks-emulator";
 import { connectorConformance, createCallContext, createContext } from "@flyte-connectors/testing";
-import { DatabricksConnector, DatabricksTask, LIFE_CYCLE_PHASES, baseUrlOf, RESULT_PHASES, type DatabricksJobMeta } from "../src";
+import {
+  DatabricksConnector,
+  DatabricksTask,
+  LIFE_CYCLE_PHASES,
+  baseUrlOf,
+  RESULT_PHASES,
+  type DatabricksJobMeta,
+} from "../src";
 import { TOKEN } from "./support";
 
 let emulator: RunningDatabricksEmulator;
@@ -44,11 +54,17 @@ connectorConformance({
   badConfigs: [
     { template: raw({ databricksInstance: "127.0.0.1:1" }), field: "custom.databricksConf" },
     {
-      template: raw({ databricksInstance: "127.0.0.1:1", databricksConf: { notebook_task: { notebook_path: "/x" } } }),
+      template: raw({
+        databricksInstance: "127.0.0.1:1",
+        databricksConf: { notebook_task: { notebook_path: "/x" } },
+      }),
       field: "custom.databricksConf.new_cluster",
     },
     {
-      template: raw({ databricksInstance: "ftp://nope", databricksConf: { existing_cluster_id: "c", notebook_task: {} } }),
+      template: raw({
+        databricksInstance: "ftp://nope",
+        databricksConf: { existing_cluster_id: "c", notebook_task: {} },
+      }),
       field: "custom.databricksInstance",
     },
     { template: raw({ databricksConf: { existing_cluster_id: "c" } }), field: "custom.databricksConf" },
@@ -90,19 +106,31 @@ describe("DatabricksConnector against the emulator", () => {
     expect(body).toEqual({
       run_name: "nightly",
       existing_cluster_id: "0101-123456-abc",
-      notebook_task: { notebook_path: "/Shared/nightly", base_parameters: { day: "2024-05-01", limit: "10" } },
+      notebook_task: {
+        notebook_path: "/Shared/nightly",
+        base_parameters: { day: "2024-05-01", limit: "10" },
+      },
       idempotency_token: expect.any(String),
     });
     const first = await connector.get(meta, ctx());
     expect(first).toMatchObject({ phase: Phase.INITIALIZING, message: "PENDING: Waiting for cluster" });
     const jobId = emulator.run(meta.run_id)!.job_id;
-    expect(first.logLinks).toEqual([{ name: "Databricks Console", uri: `${emulator.url}/#job/${jobId}/run/${meta.run_id}` }]);
+    expect(first.logLinks).toEqual([
+      { name: "Databricks Console", uri: `${emulator.url}/#job/${jobId}/run/${meta.run_id}` },
+    ]);
     expect((await connector.get(meta, ctx())).phase).toBe(Phase.RUNNING);
-    expect(await connector.get(meta, ctx())).toMatchObject({ phase: Phase.SUCCEEDED, customInfo: { result_state: "SUCCESS" } });
+    expect(await connector.get(meta, ctx())).toMatchObject({
+      phase: Phase.SUCCEEDED,
+      customInfo: { result_state: "SUCCESS" },
+    });
   });
 
   test.each([
-    ["spark_python_task", { spark_python_task: { python_file: "dbfs:/m.py", parameters: ["a"] } }, ["a", "--day=2024-05-01", "--limit=10"]],
+    [
+      "spark_python_task",
+      { spark_python_task: { python_file: "dbfs:/m.py", parameters: ["a"] } },
+      ["a", "--day=2024-05-01", "--limit=10"],
+    ],
     ["spark_jar_task", { spark_jar_task: { main_class_name: "M" } }, ["--day=2024-05-01", "--limit=10"]],
   ])("a %s run gets the inputs as --name=value parameters", async (kind, task, parameters) => {
     const t = new DatabricksTask("t", {
@@ -112,7 +140,14 @@ describe("DatabricksConnector against the emulator", () => {
       inputs: { day: types.string, limit: types.int },
     });
     const meta = await connector.create(
-      track(createContext({ template: t, inputs: INPUTS, secrets: { databricks_token: TOKEN }, idempotencyKey: `k-${kind}` })),
+      track(
+        createContext({
+          template: t,
+          inputs: INPUTS,
+          secrets: { databricks_token: TOKEN },
+          idempotencyKey: `k-${kind}`,
+        }),
+      ),
     );
     const body = emulator.submissions.find((s) => String(s.runId) === meta.run_id)!.body;
     expect((body[kind] as { parameters: string[] }).parameters).toEqual(parameters);
@@ -126,7 +161,14 @@ describe("DatabricksConnector against the emulator", () => {
       inputs: { day: types.string },
     });
     const meta = await connector.create(
-      track(createContext({ template: t, inputs: { day: "d" }, secrets: { databricks_token: TOKEN }, idempotencyKey: "k-sql" })),
+      track(
+        createContext({
+          template: t,
+          inputs: { day: "d" },
+          secrets: { databricks_token: TOKEN },
+          idempotencyKey: "k-sql",
+        }),
+      ),
     );
     expect(emulator.submissions.find((s) => String(s.runId) === meta.run_id)!.body.sql_task).toEqual({
       warehouse_id: "w1",
@@ -141,19 +183,27 @@ describe("DatabricksConnector against the emulator", () => {
     const c = await submit({}, "next-attempt");
     expect(b).toEqual(a);
     expect(c.run_id).not.toBe(a.run_id);
-    expect(emulator.submissions.filter((s) => s.runId === Number(a.run_id)).map((s) => s.deduplicated)).toEqual([false, true]);
+    expect(
+      emulator.submissions.filter((s) => s.runId === Number(a.run_id)).map((s) => s.deduplicated),
+    ).toEqual([false, true]);
   });
 
   test.each([
     ["failure", Phase.FAILED, "FAILED: Workload failed"],
     ["timeout", Phase.FAILED, "TIMEDOUT: Run timed out"],
     ["internal_error", Phase.RETRYABLE_FAILED, "INTERNAL_ERROR: Cluster terminated"],
-  ] as const)("a run scripted to end in %s ends %i (FAILED 5, RETRYABLE_FAILED 8)", async (outcome, phase, message) => {
-    emulator.scriptNextRuns(outcome);
-    const meta = await submit();
-    await finish(meta);
-    expect(await connector.get(meta, ctx())).toMatchObject({ phase, message: expect.stringContaining(message) });
-  });
+  ] as const)(
+    "a run scripted to end in %s ends %i (FAILED 5, RETRYABLE_FAILED 8)",
+    async (outcome, phase, message) => {
+      emulator.scriptNextRuns(outcome);
+      const meta = await submit();
+      await finish(meta);
+      expect(await connector.get(meta, ctx())).toMatchObject({
+        phase,
+        message: expect.stringContaining(message),
+      });
+    },
+  );
 
   // Every state Databricks documents, through the emulator's pinned state: the phase and that the message says it.
   const lifeCycles: Array<[string, Phase]> = [
@@ -181,7 +231,8 @@ describe("DatabricksConnector against the emulator", () => {
     for (const [state] of lifeCycles) expect(LIFE_CYCLE_PHASES).toHaveProperty(state);
     for (const [state] of results) expect(RESULT_PHASES).toHaveProperty(state);
   });
-  const named = (table: Array<[string, Phase]>) => table.map(([state, phase]) => [state, phaseName(phase), phase] as const);
+  const named = (table: Array<[string, Phase]>) =>
+    table.map(([state, phase]) => [state, phaseName(phase), phase] as const);
   test.each(named(lifeCycles))("life_cycle_state %s → %s", async (life, _name, phase) => {
     const meta = await submit();
     emulator.setRunState(meta.run_id, { life_cycle_state: life, state_message: `msg ${life}` });
@@ -189,19 +240,34 @@ describe("DatabricksConnector against the emulator", () => {
   });
   test.each(named(results))("TERMINATED with result_state %s → %s", async (result, _name, phase) => {
     const meta = await submit();
-    emulator.setRunState(meta.run_id, { life_cycle_state: "TERMINATED", result_state: result, state_message: "why" });
+    emulator.setRunState(meta.run_id, {
+      life_cycle_state: "TERMINATED",
+      result_state: result,
+      state_message: "why",
+    });
     expect(await connector.get(meta, ctx())).toMatchObject({ phase, message: `${result}: why` });
   });
   test.each([
     ["no state", null, "no state yet"],
     ["TERMINATED without a result", { life_cycle_state: "TERMINATED" }, "result is not known yet"],
-    ["an unknown life-cycle state", { life_cycle_state: "HIBERNATING" }, "unknown life-cycle state HIBERNATING"],
-    ["an unknown result state", { life_cycle_state: "TERMINATED", result_state: "MAYBE" }, "unknown result state MAYBE"],
+    [
+      "an unknown life-cycle state",
+      { life_cycle_state: "HIBERNATING" },
+      "unknown life-cycle state HIBERNATING",
+    ],
+    [
+      "an unknown result state",
+      { life_cycle_state: "TERMINATED", result_state: "MAYBE" },
+      "unknown result state MAYBE",
+    ],
     ["a state that is not an object", "weird", "no state yet"],
   ])("%s is RUNNING with a message, never UNDEFINED", async (_name, state, message) => {
     const meta = await submit();
     emulator.setRunState(meta.run_id, state as never);
-    expect(await connector.get(meta, ctx())).toMatchObject({ phase: Phase.RUNNING, message: expect.stringContaining(message) });
+    expect(await connector.get(meta, ctx())).toMatchObject({
+      phase: Phase.RUNNING,
+      message: expect.stringContaining(message),
+    });
   });
   test.each([
     ["an HTML page", "<html>bad gateway</html>"],
@@ -210,19 +276,31 @@ describe("DatabricksConnector against the emulator", () => {
   ])("an odd runs/get answer (%s) is RUNNING with a message", async (_name, body) => {
     const meta = await submit();
     emulator.setRunAnswer(meta.run_id, body);
-    expect(await connector.get(meta, ctx())).toMatchObject({ phase: Phase.RUNNING, message: expect.stringContaining("unexpected answer") });
+    expect(await connector.get(meta, ctx())).toMatchObject({
+      phase: Phase.RUNNING,
+      message: expect.stringContaining("unexpected answer"),
+    });
   });
 
   test("429 with Retry-After, 503 and a hang are non-terminal, answered within the deadline", async () => {
     const meta = await submit();
     emulator.faults.rateLimited(1, 30);
-    expect(await connector.get(meta, ctx())).toMatchObject({ phase: Phase.RUNNING, message: expect.stringContaining("retry after 30s") });
+    expect(await connector.get(meta, ctx())).toMatchObject({
+      phase: Phase.RUNNING,
+      message: expect.stringContaining("retry after 30s"),
+    });
     emulator.faults.unavailable(1);
-    expect(await connector.get(meta, ctx())).toMatchObject({ phase: Phase.RUNNING, message: expect.stringContaining("HTTP 503") });
+    expect(await connector.get(meta, ctx())).toMatchObject({
+      phase: Phase.RUNNING,
+      message: expect.stringContaining("HTTP 503"),
+    });
     emulator.faults.hang(1);
     const call = ctx(TOKEN, 1500);
     const answer = await connector.get(meta, call);
-    expect(answer).toMatchObject({ phase: Phase.RUNNING, message: expect.stringContaining("before the call's deadline") });
+    expect(answer).toMatchObject({
+      phase: Phase.RUNNING,
+      message: expect.stringContaining("before the call's deadline"),
+    });
     expect(call.signal.aborted).toBe(false); // answered before the deadline fired
   });
 
@@ -250,7 +328,12 @@ describe("DatabricksConnector against the emulator", () => {
   test("create while Databricks hangs fails UNAVAILABLE before the deadline", async () => {
     emulator.faults.hang(true);
     const create = track(
-      createContext({ template: notebook(() => emulator.url), inputs: INPUTS, secrets: { databricks_token: TOKEN }, deadlineMs: 1500 }),
+      createContext({
+        template: notebook(() => emulator.url),
+        inputs: INPUTS,
+        secrets: { databricks_token: TOKEN },
+        deadlineMs: 1500,
+      }),
     );
     await expect(connector.create(create)).rejects.toMatchObject({ code: "unavailable" });
     expect(create.signal.aborted).toBe(false);
@@ -260,12 +343,24 @@ describe("DatabricksConnector against the emulator", () => {
     const meta = await submit();
     const wrong = "dapi-WRONG-zz81";
     const answer = await connector.get(meta, ctx(wrong));
-    expect(answer).toMatchObject({ phase: Phase.FAILED, message: expect.stringContaining("databricks_token") });
+    expect(answer).toMatchObject({
+      phase: Phase.FAILED,
+      message: expect.stringContaining("databricks_token"),
+    });
     expect(answer.message).toContain("403");
     expect(JSON.stringify(answer)).not.toContain(wrong);
-    const create = track(createContext({ template: notebook(() => emulator.url), inputs: INPUTS, secrets: { databricks_token: wrong } }));
+    const create = track(
+      createContext({
+        template: notebook(() => emulator.url),
+        inputs: INPUTS,
+        secrets: { databricks_token: wrong },
+      }),
+    );
     const error = await connector.create(create).catch((e: unknown) => e as Error);
-    expect(error).toMatchObject({ code: "permission_denied", message: expect.stringContaining("databricks_token") });
+    expect(error).toMatchObject({
+      code: "permission_denied",
+      message: expect.stringContaining("databricks_token"),
+    });
     expect(String(error) + create.logs.text).not.toContain(wrong);
     const missing = track(createContext({ template: notebook(() => emulator.url), inputs: INPUTS }));
     await expect(connector.create(missing)).rejects.toMatchObject({ code: "bad_request" });
@@ -275,7 +370,10 @@ describe("DatabricksConnector against the emulator", () => {
     const running = await submit();
     await connector.get(running, ctx());
     await connector.delete(running, ctx());
-    expect(await connector.get(running, ctx())).toMatchObject({ phase: Phase.ABORTED, message: "CANCELED: Run cancelled." });
+    expect(await connector.get(running, ctx())).toMatchObject({
+      phase: Phase.ABORTED,
+      message: "CANCELED: Run cancelled.",
+    });
     await connector.delete(running, ctx()); // cancelled already
     const finished = await submit();
     await finish(finished);
@@ -283,7 +381,9 @@ describe("DatabricksConnector against the emulator", () => {
     expect((await connector.get(finished, ctx())).phase).toBe(Phase.SUCCEEDED);
     await connector.delete({ databricks_instance: emulator.url, run_id: "123456789" }, ctx());
     // Unknown to get: FAILED, not an error the backend counts.
-    expect(await connector.get({ databricks_instance: emulator.url, run_id: "123456789" }, ctx())).toMatchObject({
+    expect(
+      await connector.get({ databricks_instance: emulator.url, run_id: "123456789" }, ctx()),
+    ).toMatchObject({
       phase: Phase.FAILED,
       message: expect.stringContaining("does not exist"),
     });
@@ -327,7 +427,9 @@ describe("DatabricksConnector against the emulator", () => {
     const saved = process.env.FLYTE_DATABRICKS_INSTANCE;
     process.env.FLYTE_DATABRICKS_INSTANCE = emulator.url;
     try {
-      const meta = await connector.create(track(createContext({ template: t, secrets: { databricks_token: TOKEN } })));
+      const meta = await connector.create(
+        track(createContext({ template: t, secrets: { databricks_token: TOKEN } })),
+      );
       expect(meta.databricks_instance).toBe(emulator.url);
     } finally {
       if (saved === undefined) delete process.env.FLYTE_DATABRICKS_INSTANCE;
@@ -340,7 +442,9 @@ describe("DatabricksConnector against the emulator", () => {
 
 describe("DatabricksTask", () => {
   test("needs exactly one task kind", () => {
-    expect(() => new DatabricksTask("t", { databricksConf: { existing_cluster_id: "c" } })).toThrow(/exactly one/);
+    expect(() => new DatabricksTask("t", { databricksConf: { existing_cluster_id: "c" } })).toThrow(
+      /exactly one/,
+    );
     expect(
       () =>
         new DatabricksTask("t", {

@@ -17,7 +17,15 @@ afterAll(async () => {
 });
 
 const IMAGE = "ghcr.io/flyteorg/flyte:py3.12-v2.0.0";
-const ARGS = ["a0", "--inputs", "s3://bucket/inputs.pb", "--outputs-path", "s3://bucket/out", "--resolver", "flyte._internal.resolvers.default.DefaultTaskResolver"];
+const ARGS = [
+  "a0",
+  "--inputs",
+  "s3://bucket/inputs.pb",
+  "--outputs-path",
+  "s3://bucket/out",
+  "--resolver",
+  "flyte._internal.resolvers.default.DefaultTaskResolver",
+];
 const ENV = [
   { key: "FLYTE_INTERNAL_EXECUTION_PROJECT", value: "flytesnacks" },
   { key: "SHARED", value: "from-container" },
@@ -59,7 +67,8 @@ function createPythonTask(run: string, databricksConf: Record<string, unknown>, 
 /** What the backend sends with every call of the task: its secrets. */
 const CONNECTION = { secrets: { databricks_token: TOKEN } };
 
-const bodyOf = (runId: string) => stack.emulator.submissions.find((s) => String(s.runId) === runId && !s.deduplicated)!.body;
+const bodyOf = (runId: string) =>
+  stack.emulator.submissions.find((s) => String(s.runId) === runId && !s.deduplicated)!.body;
 
 describe("a flyteplugins-databricks template over gRPC", () => {
   test("new_cluster: the Python connector's body, field by field, plus idempotency_token", async () => {
@@ -81,11 +90,19 @@ describe("a flyteplugins-databricks template over gRPC", () => {
         docker_image: { url: IMAGE },
         spark_conf: { "spark.driver.memory": "1000M", "spark.executor.instances": "2" },
         // update(): the container's env over the configured one
-        spark_env_vars: { SHARED: "from-container", ONLY_CONF: "1", FLYTE_INTERNAL_EXECUTION_PROJECT: "flytesnacks" },
+        spark_env_vars: {
+          SHARED: "from-container",
+          ONLY_CONF: "1",
+          FLYTE_INTERNAL_EXECUTION_PROJECT: "flytesnacks",
+        },
       },
       timeout_seconds: 3600,
       max_retries: 1,
-      spark_python_task: { python_file: "flyteplugins/databricks/entrypoint.py", parameters: ARGS, source: "GIT" },
+      spark_python_task: {
+        python_file: "flyteplugins/databricks/entrypoint.py",
+        parameters: ARGS,
+        source: "GIT",
+      },
       git_source: {
         git_url: "https://github.com/flyteorg/flytetools",
         git_provider: "gitHub",
@@ -107,13 +124,24 @@ describe("a flyteplugins-databricks template over gRPC", () => {
       spark_conf: { mine: "1" },
       spark_env_vars: { FLYTE_INTERNAL_EXECUTION_PROJECT: "flytesnacks", SHARED: "from-container" },
     });
-    expect(body.spark_python_task).toEqual({ python_file: "flyteplugins/databricks/entrypoint.py", parameters: ARGS, source: "GIT" });
+    expect(body.spark_python_task).toEqual({
+      python_file: "flyteplugins/databricks/entrypoint.py",
+      parameters: ARGS,
+      source: "GIT",
+    });
   });
 
   test("existing_cluster_id: no cluster fields added", async () => {
-    const { resourceMeta } = await createPythonTask("python-existing", { existing_cluster_id: "1201-my-cluster" });
+    const { resourceMeta } = await createPythonTask("python-existing", {
+      existing_cluster_id: "1201-my-cluster",
+    });
     const body = bodyOf(metaOf(resourceMeta).run_id);
-    expect(Object.keys(body).sort()).toEqual(["existing_cluster_id", "git_source", "idempotency_token", "spark_python_task"]);
+    expect(Object.keys(body).sort()).toEqual([
+      "existing_cluster_id",
+      "git_source",
+      "idempotency_token",
+      "spark_python_task",
+    ]);
   });
 
   test("the same attempt twice is one run; the next retry attempt is a new run", async () => {
@@ -134,36 +162,59 @@ describe("a flyteplugins-databricks template over gRPC", () => {
 
   test("runs to SUCCEEDED with a console link; a meta written by the Python connector (a bare host) is read", async () => {
     const { resourceMeta } = await createPythonTask("python-run", { existing_cluster_id: "c" });
-    const { resource, seen } = await stack.client.pollUntilTerminal({ resourceMeta, taskCategory: CATEGORY, connection: CONNECTION }, { pauseMs: 1 });
+    const { resource, seen } = await stack.client.pollUntilTerminal(
+      { resourceMeta, taskCategory: CATEGORY, connection: CONNECTION },
+      { pauseMs: 1 },
+    );
     expect(seen).toEqual([Phase.INITIALIZING, Phase.RUNNING, Phase.SUCCEEDED]);
     const { run_id } = metaOf(resourceMeta);
     const job = stack.emulator.run(run_id)!.job_id;
-    expect(resource.logLinks.map((l) => [l.name, l.uri])).toEqual([["Databricks Console", `${stack.emulator.url}/#job/${job}/run/${run_id}`]]);
+    expect(resource.logLinks.map((l) => [l.name, l.uri])).toEqual([
+      ["Databricks Console", `${stack.emulator.url}/#job/${job}/run/${run_id}`],
+    ]);
 
     // The Python connector's meta: `{"databricks_instance": "<host>", "run_id": "<id>"}`, https implied.
     const python = metaBytes({ databricks_instance: "127.0.0.1:1", run_id: run_id });
-    const fromPython = await stack.client.getTask({ resourceMeta: python, taskCategory: CATEGORY, connection: CONNECTION });
+    const fromPython = await stack.client.getTask({
+      resourceMeta: python,
+      taskCategory: CATEGORY,
+      connection: CONNECTION,
+    });
     // https to a port with nothing on it: not reachable, so not yet — but decoded and tried, not refused.
     expect(fromPython.resource!.phase).toBe(Phase.RUNNING);
     expect(fromPython.resource!.message).toContain("could not be reached");
     // And the same shape with the emulator's address is the same run.
-    const same = await stack.client.getTask({ resourceMeta: metaBytes({ databricks_instance: stack.emulator.url, run_id }), taskCategory: CATEGORY, connection: CONNECTION });
-    expect(same.resource!.phase).toBe(Phase.SUCCEEDED);
-    await stack.client.deleteTask({ resourceMeta: python, taskCategory: CATEGORY, connection: CONNECTION }).catch((e: { code: number }) => {
-      expect(e.code).toBe(14); // UNAVAILABLE: the backend retries; nothing is lost
+    const same = await stack.client.getTask({
+      resourceMeta: metaBytes({ databricks_instance: stack.emulator.url, run_id }),
+      taskCategory: CATEGORY,
+      connection: CONNECTION,
     });
+    expect(same.resource!.phase).toBe(Phase.SUCCEEDED);
+    await stack.client
+      .deleteTask({ resourceMeta: python, taskCategory: CATEGORY, connection: CONNECTION })
+      .catch((e: { code: number }) => {
+        expect(e.code).toBe(14); // UNAVAILABLE: the backend retries; nothing is lost
+      });
   });
 
   test("GetTaskLogs streams the run's output; DeleteTask of the finished run succeeds", async () => {
     stack.emulator.scriptNextRuns("failure");
     const { resourceMeta } = await createPythonTask("python-logs", { existing_cluster_id: "c" });
-    const { resource } = await stack.client.pollUntilTerminal({ resourceMeta, taskCategory: CATEGORY, connection: CONNECTION }, { pauseMs: 1 });
+    const { resource } = await stack.client.pollUntilTerminal(
+      { resourceMeta, taskCategory: CATEGORY, connection: CONNECTION },
+      { pauseMs: 1 },
+    );
     expect(resource.phase).toBe(Phase.FAILED);
     // GetTaskLogs carries no task secrets: the deployment's token, from the environment the server reads.
     process.env.FLYTE_SECRET_DATABRICKS_TOKEN = TOKEN;
     let messages;
     try {
-      messages = await stack.client.getTaskLogs({ resourceMeta, taskCategory: CATEGORY, token: "", lines: 0n } as never);
+      messages = await stack.client.getTaskLogs({
+        resourceMeta,
+        taskCategory: CATEGORY,
+        token: "",
+        lines: 0n,
+      } as never);
     } finally {
       delete process.env.FLYTE_SECRET_DATABRICKS_TOKEN;
     }

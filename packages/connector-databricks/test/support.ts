@@ -4,7 +4,10 @@
  */
 import { ConnectorRegistry } from "@flyte-connectors/runtime";
 import { ConnectorServer } from "@flyte-connectors/runtime/server";
-import { startDatabricksEmulator, type RunningDatabricksEmulator } from "@flyte-connectors/databricks-emulator";
+import {
+  startDatabricksEmulator,
+  type RunningDatabricksEmulator,
+} from "@flyte-connectors/databricks-emulator";
 import { LogCapture, UpstreamClient } from "@flyte-connectors/testing";
 import { DatabricksConnector } from "../src";
 
@@ -43,5 +46,6 @@ export async function startStack(): Promise<Stack> {
   };
 }
 
-export const metaOf = (bytes: Uint8Array) => JSON.parse(Buffer.from(bytes).toString("utf8")) as Record<string, string>;
+export const metaOf = (bytes: Uint8Array) =>
+  JSON.parse(Buffer.from(bytes).toString("utf8")) as Record<string, string>;
 export const metaBytes = (meta: Record<string, unknown>) => new TextEncoder().encode(JSON.stringify(meta));

@@ -4,7 +4,9 @@
 "use strict";
 const entry = require("node:path").join(__dirname, "../dist/main.js");
 if (!require("node:fs").existsSync(entry)) {
-  process.stderr.write("databricks-emulator: " + entry + " is missing; build first (npm run build at the repository root)\n");
+  process.stderr.write(
+    "databricks-emulator: " + entry + " is missing; build first (npm run build at the repository root)\n",
+  );
   process.exit(1);
 }
 require(entry);

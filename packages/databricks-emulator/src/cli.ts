@@ -32,7 +32,9 @@ export type CliOutcome =
 
 /** This package's version, for --version: `src/` and `dist/` both sit beside package.json. */
 export function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(path.join(__dirname, "../package.json"), "utf8")) as { version?: unknown };
+  const manifest = JSON.parse(readFileSync(path.join(__dirname, "../package.json"), "utf8")) as {
+    version?: unknown;
+  };
   return typeof manifest.version === "string" ? manifest.version : "unknown";
 }
 
@@ -63,16 +65,28 @@ export function parseCli(
   env: NodeJS.ProcessEnv = process.env,
 ): CliOutcome {
   const program = new Command(COMMAND_NAME)
-    .description("A local Databricks Jobs API 2.1 stand-in (runs/submit, get, get-output, cancel, list), for tests and local development.")
-    .addOption(new Option("--port <number>", "port to listen on (0 picks a free one)").default(DEFAULT_CLI_PORT).argParser(port))
-    .addOption(new Option("--host <address>", "address to bind (0.0.0.0 in a container)").default(DEFAULT_HOST))
-    .addOption(
-      new Option("--token <token>", "the bearer token clients must send (or DATABRICKS_EMULATOR_TOKEN)").default(
-        env.DATABRICKS_EMULATOR_TOKEN || DEFAULT_CLI_TOKEN,
-      ),
+    .description(
+      "A local Databricks Jobs API 2.1 stand-in (runs/submit, get, get-output, cancel, list), for tests and local development.",
     )
     .addOption(
-      new Option("--default-outcome <outcome>", "how runs end unless the submit body says (parameter emulator_result)")
+      new Option("--port <number>", "port to listen on (0 picks a free one)")
+        .default(DEFAULT_CLI_PORT)
+        .argParser(port),
+    )
+    .addOption(
+      new Option("--host <address>", "address to bind (0.0.0.0 in a container)").default(DEFAULT_HOST),
+    )
+    .addOption(
+      new Option(
+        "--token <token>",
+        "the bearer token clients must send (or DATABRICKS_EMULATOR_TOKEN)",
+      ).default(env.DATABRICKS_EMULATOR_TOKEN || DEFAULT_CLI_TOKEN),
+    )
+    .addOption(
+      new Option(
+        "--default-outcome <outcome>",
+        "how runs end unless the submit body says (parameter emulator_result)",
+      )
         .choices([...OUTCOMES])
         .default("success"),
     )
@@ -82,7 +96,10 @@ export function parseCli(
         .default(env.LOG_LEVEL && LOG_LEVELS.includes(env.LOG_LEVEL) ? env.LOG_LEVEL : "info"),
     )
     .addOption(
-      new Option("--log-format <format>", "log lines: pretty, json, or auto (pretty on a terminal, json elsewhere)")
+      new Option(
+        "--log-format <format>",
+        "log lines: pretty, json, or auto (pretty on a terminal, json elsewhere)",
+      )
         .choices(LOG_FORMATS)
         .default(LOG_FORMATS.find((f) => f === env.LOG_FORMAT) ?? "auto"),
     )
@@ -105,7 +122,8 @@ Point the Databricks connector at it:
   try {
     program.parse(argv, { from: "user" });
   } catch (error) {
-    if (error instanceof CommanderError) return { kind: "exit", code: error.exitCode === 0 ? 0 : USAGE_EXIT_CODE };
+    if (error instanceof CommanderError)
+      return { kind: "exit", code: error.exitCode === 0 ? 0 : USAGE_EXIT_CODE };
     throw error;
   }
   const o = program.opts<{
@@ -118,7 +136,13 @@ Point the Databricks connector at it:
   }>();
   return {
     kind: "run",
-    options: { port: o.port, host: o.host, token: o.token, defaultOutcome: o.defaultOutcome, logLevel: o.logLevel },
+    options: {
+      port: o.port,
+      host: o.host,
+      token: o.token,
+      defaultOutcome: o.defaultOutcome,
+      logLevel: o.logLevel,
+    },
     logFormat: o.logFormat,
   };
 }

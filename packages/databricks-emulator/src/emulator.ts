@@ -51,7 +51,11 @@ export interface RunningDatabricksEmulator {
   /** Every run, oldest first. */
   runs(): RunView[];
   /** How many `runs/submit` requests were answered with a new run or a deduplicated one. */
-  readonly submissions: ReadonlyArray<{ body: Record<string, unknown>; runId: number; deduplicated: boolean }>;
+  readonly submissions: ReadonlyArray<{
+    body: Record<string, unknown>;
+    runId: number;
+    deduplicated: boolean;
+  }>;
   /**
    * Pins what `runs/get` says about the run's `state` (any JSON; `null` leaves `state` out) and stops it
    * stepping: for testing how clients map every state.
@@ -85,7 +89,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 function runIdOf(value: unknown): number {
   const text = typeof value === "number" ? String(value) : typeof value === "string" ? value.trim() : "";
-  if (!/^\d{1,15}$/.test(text)) throw invalid(`Invalid run_id: ${JSON.stringify(value ?? null)}. It must be a positive integer.`);
+  if (!/^\d{1,15}$/.test(text))
+    throw invalid(`Invalid run_id: ${JSON.stringify(value ?? null)}. It must be a positive integer.`);
   return Number(text);
 }
 
@@ -95,7 +100,8 @@ function readBody(req: IncomingMessage): Promise<string> {
     let size = 0;
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) reject(new ApiError(413, "INVALID_PARAMETER_VALUE", "request body too large"));
+      if (size > MAX_BODY_BYTES)
+        reject(new ApiError(413, "INVALID_PARAMETER_VALUE", "request body too large"));
       else chunks.push(chunk);
     });
     req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
@@ -103,7 +109,12 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = typeof body === "string" ? body : JSON.stringify(body);
   res.writeHead(status, {
     "content-type": typeof body === "string" ? "text/plain; charset=utf-8" : "application/json",
@@ -123,15 +134,27 @@ function validateSubmit(body: Record<string, unknown>): void {
   if (kinds.length > 1) throw invalid(`Only one task type can be specified; got ${kinds.join(", ")}.`);
   for (const kind of kinds) if (!isObject(body[kind])) throw invalid(`${kind} must be an object.`);
   const needsCluster = kinds.some((k) => k !== "sql_task" && k !== "pipeline_task" && k !== "run_job_task");
-  if (needsCluster && body.existing_cluster_id === undefined && body.new_cluster === undefined && body.environments === undefined) {
+  if (
+    needsCluster &&
+    body.existing_cluster_id === undefined &&
+    body.new_cluster === undefined &&
+    body.environments === undefined
+  ) {
     throw invalid("One of existing_cluster_id or new_cluster must be specified.");
   }
-  if (body.new_cluster !== undefined && !isObject(body.new_cluster)) throw invalid("new_cluster must be an object.");
-  if (kinds[0] === "sql_task" && typeof (body.sql_task as Record<string, unknown>).warehouse_id !== "string") {
+  if (body.new_cluster !== undefined && !isObject(body.new_cluster))
+    throw invalid("new_cluster must be an object.");
+  if (
+    kinds[0] === "sql_task" &&
+    typeof (body.sql_task as Record<string, unknown>).warehouse_id !== "string"
+  ) {
     throw invalid("sql_task.warehouse_id must be specified.");
   }
   const token = body.idempotency_token;
-  if (token !== undefined && (typeof token !== "string" || token.length === 0 || token.length > MAX_IDEMPOTENCY_TOKEN)) {
+  if (
+    token !== undefined &&
+    (typeof token !== "string" || token.length === 0 || token.length > MAX_IDEMPOTENCY_TOKEN)
+  ) {
     throw invalid(`idempotency_token must be a string of 1 to ${MAX_IDEMPOTENCY_TOKEN} characters.`);
   }
 }
@@ -151,12 +174,15 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
  *
  * Runs go PENDING → RUNNING → their scripted end, one step per `runs/get` of that run.
  */
-export async function startDatabricksEmulator(options: DatabricksEmulatorOptions): Promise<RunningDatabricksEmulator> {
+export async function startDatabricksEmulator(
+  options: DatabricksEmulatorOptions,
+): Promise<RunningDatabricksEmulator> {
   if (typeof options?.token !== "string" || options.token.length === 0) {
     throw new TypeError("startDatabricksEmulator: token is required (the bearer token clients must send)");
   }
   const { token, port = 0, host = DEFAULT_HOST, defaultOutcome = "success" } = options;
-  if (!OUTCOMES.includes(defaultOutcome)) throw new TypeError(`defaultOutcome must be one of ${OUTCOMES.join(", ")}`);
+  if (!OUTCOMES.includes(defaultOutcome))
+    throw new TypeError(`defaultOutcome must be one of ${OUTCOMES.join(", ")}`);
   const logger = options.logger ?? pino({ level: "silent" });
   const runs = new Map<number, Run>();
   const byToken = new Map<string, number>();
@@ -189,7 +215,9 @@ export async function startDatabricksEmulator(options: DatabricksEmulatorOptions
       setup_duration: 0,
       execution_duration: 0,
       cleanup_duration: 0,
-      ...(isObject(run.settings.new_cluster) ? { cluster_spec: { new_cluster: run.settings.new_cluster } } : {}),
+      ...(isObject(run.settings.new_cluster)
+        ? { cluster_spec: { new_cluster: run.settings.new_cluster } }
+        : {}),
       ...(typeof run.settings.existing_cluster_id === "string"
         ? { cluster_spec: { existing_cluster_id: run.settings.existing_cluster_id } }
         : {}),
@@ -251,7 +279,12 @@ export async function startDatabricksEmulator(options: DatabricksEmulatorOptions
     return { ...(page.length ? { runs: page.map(view) } : {}), has_more: offset + limit < all.length };
   };
 
-  async function route(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {
+  async function route(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    query: URLSearchParams,
+  ): Promise<void> {
     const method = req.method ?? "GET";
     const need = (m: string) => {
       if (method !== m) throw new ApiError(405, "ENDPOINT_NOT_FOUND", `${path} takes ${m}, not ${method}`);
@@ -264,7 +297,8 @@ export async function startDatabricksEmulator(options: DatabricksEmulatorOptions
       } catch {
         throw new ApiError(400, "MALFORMED_REQUEST", "Malformed JSON request body.");
       }
-      if (!isObject(body)) throw new ApiError(400, "MALFORMED_REQUEST", "The request body must be a JSON object.");
+      if (!isObject(body))
+        throw new ApiError(400, "MALFORMED_REQUEST", "The request body must be a JSON object.");
       return body;
     };
     switch (path) {
@@ -305,7 +339,12 @@ export async function startDatabricksEmulator(options: DatabricksEmulatorOptions
     const path = prefix ? parsed.pathname.slice(prefix.length) : parsed.pathname;
     res.on("finish", () => {
       logger.info(
-        { method: req.method, path: parsed.pathname, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 },
+        {
+          method: req.method,
+          path: parsed.pathname,
+          status: res.statusCode,
+          ms: Number(process.hrtime.bigint() - started) / 1e6,
+        },
         "request",
       );
     });
@@ -322,21 +361,31 @@ export async function startDatabricksEmulator(options: DatabricksEmulatorOptions
     }
     if (fault?.kind === "unavailable") {
       req.resume();
-      return send(res, 503, { error_code: "TEMPORARILY_UNAVAILABLE", message: "The service at /api/2.1/jobs is temporarily unavailable (injected by the emulator's faults)." });
+      return send(res, 503, {
+        error_code: "TEMPORARILY_UNAVAILABLE",
+        message:
+          "The service at /api/2.1/jobs is temporarily unavailable (injected by the emulator's faults).",
+      });
     }
     if (fault?.kind === "rate-limited") {
       req.resume();
       return send(
         res,
         429,
-        { error_code: "REQUEST_LIMIT_EXCEEDED", message: "Too many requests (injected by the emulator's faults)." },
+        {
+          error_code: "REQUEST_LIMIT_EXCEEDED",
+          message: "Too many requests (injected by the emulator's faults).",
+        },
         { "retry-after": String(fault.retryAfterSeconds) },
       );
     }
     const auth = req.headers.authorization;
     if (!auth || !/^Bearer\s+\S/i.test(auth)) {
       req.resume();
-      return send(res, 401, { error_code: "UNAUTHENTICATED", message: "Credential was not sent or was of an unsupported type for this API." });
+      return send(res, 401, {
+        error_code: "UNAUTHENTICATED",
+        message: "Credential was not sent or was of an unsupported type for this API.",
+      });
     }
     if (auth.replace(/^Bearer\s+/i, "") !== token) {
       req.resume();
@@ -344,11 +393,15 @@ export async function startDatabricksEmulator(options: DatabricksEmulatorOptions
     }
     if (!prefix) {
       req.resume();
-      return send(res, 404, { error_code: "ENDPOINT_NOT_FOUND", message: `No API found for '${req.method} ${parsed.pathname}'` });
+      return send(res, 404, {
+        error_code: "ENDPOINT_NOT_FOUND",
+        message: `No API found for '${req.method} ${parsed.pathname}'`,
+      });
     }
     route(req, res, path, parsed.searchParams).catch((error: unknown) => {
       if (res.headersSent) return;
-      if (error instanceof ApiError) return send(res, error.status, { error_code: error.errorCode, message: error.message });
+      if (error instanceof ApiError)
+        return send(res, error.status, { error_code: error.errorCode, message: error.message });
       logger.error({ err: error }, "request failed");
       send(res, 500, { error_code: "INTERNAL_ERROR", message: "internal error in the emulator" });
     });
@@ -366,7 +419,8 @@ export async function startDatabricksEmulator(options: DatabricksEmulatorOptions
     submissions,
     scriptNextRuns(outcome, count = 1) {
       if (!OUTCOMES.includes(outcome)) throw new TypeError(`outcome must be one of ${OUTCOMES.join(", ")}`);
-      if (!(Number.isInteger(count) && count > 0)) throw new RangeError(`count must be a positive integer, got ${count}`);
+      if (!(Number.isInteger(count) && count > 0))
+        throw new RangeError(`count must be a positive integer, got ${count}`);
       for (let i = 0; i < count; i++) scripted.push(outcome);
     },
     run(runId) {

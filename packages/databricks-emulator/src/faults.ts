@@ -28,7 +28,8 @@ function take(budget: Budget): [boolean, Budget] {
   return [false, budget];
 }
 
-export type FaultKind = { kind: "unavailable" } | { kind: "rate-limited"; retryAfterSeconds: number } | { kind: "hang" };
+export type FaultKind =
+  { kind: "unavailable" } | { kind: "rate-limited"; retryAfterSeconds: number } | { kind: "hang" };
 
 /** The emulator's side of `Faults`: what the request handler consumes. */
 export class FaultState implements Faults {

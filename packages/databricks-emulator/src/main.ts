@@ -21,7 +21,9 @@ async function main(): Promise<void> {
   const { logLevel, ...options } = outcome.options;
   const logger = pino(
     { name: "databricks-emulator", level: logLevel },
-    isPretty(outcome.logFormat, process.stdout) ? prettyDestination(1) : pino.destination({ dest: 1, sync: true }),
+    isPretty(outcome.logFormat, process.stdout)
+      ? prettyDestination(1)
+      : pino.destination({ dest: 1, sync: true }),
   );
   const started = startDatabricksEmulator({ ...options, logger });
   let stopping = false;

@@ -58,11 +58,7 @@ function finalState(outcome: RunOutcome): RunState {
 
 /** The states a new run goes through, one per poll. */
 export function plannedStates(outcome: RunOutcome): RunState[] {
-  return [
-    state("PENDING", "Waiting for cluster"),
-    state("RUNNING", "In run"),
-    finalState(outcome),
-  ];
+  return [state("PENDING", "Waiting for cluster"), state("RUNNING", "In run"), finalState(outcome)];
 }
 
 export const TERMINAL_LIFE_CYCLES = new Set(["TERMINATED", "SKIPPED", "INTERNAL_ERROR"]);
@@ -133,7 +129,9 @@ export function runOutput(run: Run): { logs: string; error?: string; error_trace
   const lines = [`[emulator] run ${run.run_id} (${run.run_name}) submitted`];
   for (let i = 1; i <= run.step; i++) {
     const s = run.states[i];
-    lines.push(`[emulator] ${s.life_cycle_state}${s.result_state ? ` ${s.result_state}` : ""}${s.state_message ? `: ${s.state_message}` : ""}`);
+    lines.push(
+      `[emulator] ${s.life_cycle_state}${s.result_state ? ` ${s.result_state}` : ""}${s.state_message ? `: ${s.state_message}` : ""}`,
+    );
     if (s.life_cycle_state === "RUNNING") {
       for (let n = 1; n <= 3; n++) lines.push(`working: step ${n} of 3`);
     }

@@ -9,9 +9,14 @@ import { createInterface } from "node:readline";
 import { DEFAULT_CLI_TOKEN, parseCli, type CliOutcome } from "../src";
 
 const BIN = path.join(__dirname, "../bin/databricks-emulator.js");
-const VERSION = (JSON.parse(readFileSync(path.join(__dirname, "../package.json"), "utf8")) as { version: string }).version;
+const VERSION = (
+  JSON.parse(readFileSync(path.join(__dirname, "../package.json"), "utf8")) as { version: string }
+).version;
 
-function parse(args: string[], env: NodeJS.ProcessEnv = {}): { outcome: CliOutcome; out: string; err: string } {
+function parse(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): { outcome: CliOutcome; out: string; err: string } {
   let out = "";
   let err = "";
   const outcome = parseCli(args, { out: (s) => (out += s), err: (s) => (err += s) }, env);
@@ -25,17 +30,25 @@ describe("databricks-emulator command line (in process)", () => {
   test("defaults: 127.0.0.1:9060, the local token, success, info logs", () => {
     expect(parse([]).outcome).toEqual({
       kind: "run",
-      options: { port: 9060, host: "127.0.0.1", token: DEFAULT_CLI_TOKEN, defaultOutcome: "success", logLevel: "info" },
+      options: {
+        port: 9060,
+        host: "127.0.0.1",
+        token: DEFAULT_CLI_TOKEN,
+        defaultOutcome: "success",
+        logLevel: "info",
+      },
       logFormat: "auto",
     });
   });
 
   test("every flag, and the token, level and format from the environment", () => {
-    expect(parse(["--port", "0", "--host", "0.0.0.0", "--default-outcome", "failure"], {
-      DATABRICKS_EMULATOR_TOKEN: "dapi-env",
-      LOG_LEVEL: "warn",
-      LOG_FORMAT: "json",
-    }).outcome).toEqual({
+    expect(
+      parse(["--port", "0", "--host", "0.0.0.0", "--default-outcome", "failure"], {
+        DATABRICKS_EMULATOR_TOKEN: "dapi-env",
+        LOG_LEVEL: "warn",
+        LOG_FORMAT: "json",
+      }).outcome,
+    ).toEqual({
       kind: "run",
       options: { port: 0, host: "0.0.0.0", token: "dapi-env", defaultOutcome: "failure", logLevel: "warn" },
       logFormat: "json",
@@ -46,7 +59,13 @@ describe("databricks-emulator command line (in process)", () => {
   });
 
   test("bad values are usage errors (exit 2) that point at --help", () => {
-    for (const args of [["--port", "70000"], ["--port", "x"], ["--nope"], ["--default-outcome", "maybe"], ["extra"]]) {
+    for (const args of [
+      ["--port", "70000"],
+      ["--port", "x"],
+      ["--nope"],
+      ["--default-outcome", "maybe"],
+      ["extra"],
+    ]) {
       const { outcome, err } = parse(args);
       expect(outcome).toEqual({ kind: "exit", code: 2 });
       expect(err).toContain("--help");
@@ -58,7 +77,14 @@ describe("databricks-emulator bin", () => {
   test("--help describes the flags and how to point the connector at it", () => {
     const result = run(["--help"]);
     expect(result.status).toBe(0);
-    for (const text of ["--port", "--token", "--default-outcome", "--log-format", "databricksInstance", "databricks_token"]) {
+    for (const text of [
+      "--port",
+      "--token",
+      "--default-outcome",
+      "--log-format",
+      "databricksInstance",
+      "databricks_token",
+    ]) {
       expect(result.stdout).toContain(text);
     }
   });
@@ -76,7 +102,9 @@ describe("databricks-emulator bin", () => {
 
   test("serves the Jobs API, logs JSON lines without the token, and stops on SIGTERM", async () => {
     const token = "dapi-cli-secret-Qm4";
-    const child = spawn(process.execPath, [BIN, "--port", "0", "--token", token], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [BIN, "--port", "0", "--token", token], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const lines: string[] = [];
     const reader = createInterface({ input: child.stdout });
     const url = await new Promise<string>((resolve, reject) => {
@@ -93,7 +121,9 @@ describe("databricks-emulator bin", () => {
       body: JSON.stringify({ existing_cluster_id: "c", notebook_task: { notebook_path: "/x" } }),
     });
     expect(submitted.status).toBe(200);
-    const refused = await fetch(`${url}/api/2.1/jobs/runs/list`, { headers: { authorization: "Bearer nope" } });
+    const refused = await fetch(`${url}/api/2.1/jobs/runs/list`, {
+      headers: { authorization: "Bearer nope" },
+    });
     expect(refused.status).toBe(403);
     // "close": after the exit and after stdout has been read to its end, so every line is in `lines`.
     const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));

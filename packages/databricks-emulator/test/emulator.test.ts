@@ -71,7 +71,9 @@ describe("databricks emulator", () => {
     const { body } = await api(
       "POST",
       "runs/submit",
-      submitBody({ spark_python_task: { python_file: "m.py", parameters: [`--emulator_result=${outcome}`] } }),
+      submitBody({
+        spark_python_task: { python_file: "m.py", parameters: [`--emulator_result=${outcome}`] },
+      }),
     );
     await lifeCycle(body.run_id);
     await lifeCycle(body.run_id);
@@ -88,7 +90,8 @@ describe("databricks emulator", () => {
       })
     ).body.run_id;
     const third = (await api("POST", "runs/submit", submitBody())).body.run_id;
-    for (let i = 0; i < 3; i++) for (const id of [first, second, third]) await api("GET", `runs/get?run_id=${id}`);
+    for (let i = 0; i < 3; i++)
+      for (const id of [first, second, third]) await api("GET", `runs/get?run_id=${id}`);
     expect(await lifeCycle(first)).toEqual(["TERMINATED", "FAILED"]);
     expect(await lifeCycle(second)).toEqual(["TERMINATED", "TIMEDOUT"]);
     expect(await lifeCycle(third)).toEqual(["TERMINATED", "SUCCESS"]);
@@ -155,8 +158,13 @@ describe("databricks emulator", () => {
     const all = await api("GET", "runs/list");
     expect(all.body.runs.map((r: { run_id: number }) => r.run_id)).toEqual([...ids].reverse());
     expect(all.body.has_more).toBe(false);
-    expect((await api("GET", "runs/list?completed_only=true")).body.runs.map((r: any) => r.run_id)).toEqual([ids[0]]);
-    expect((await api("GET", "runs/list?active_only=true")).body.runs.map((r: any) => r.run_id)).toEqual([ids[2], ids[1]]);
+    expect((await api("GET", "runs/list?completed_only=true")).body.runs.map((r: any) => r.run_id)).toEqual([
+      ids[0],
+    ]);
+    expect((await api("GET", "runs/list?active_only=true")).body.runs.map((r: any) => r.run_id)).toEqual([
+      ids[2],
+      ids[1],
+    ]);
     const page = await api("GET", "runs/list?offset=1&limit=1");
     expect([page.body.runs.map((r: any) => r.run_id), page.body.has_more]).toEqual([[ids[1]], true]);
     expect((await api("GET", "runs/list?limit=26")).status).toBe(400);
