@@ -13,6 +13,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import YAML from "yaml";
 import { ensureCommands } from "./support/debian";
+import { listedWorkspaceConnectors } from "./support/workspace";
 import {
   BASE_IMAGE,
   containerEnv,
@@ -37,6 +38,8 @@ const cli = path.resolve(__dirname, "../dist/cli/main.js");
 const cacheDir = process.env.FLYTE_CONNECTORS_CACHE ?? path.join(os.homedir(), ".cache/flyte-connectors");
 const BIGQUERY = "bigquery_query_job_task";
 const TRAINING = "external_model_training";
+/** `--connectors all`: every connector package in the workspace. */
+const { taskTypes: ALL, modules: ALL_MODULES } = listedWorkspaceConnectors();
 const LABEL = "io.github.flyte-connectors.";
 
 interface Built {
@@ -190,7 +193,7 @@ describe("end-to-end: build, push, inspect, run", () => {
     if (skipped) return;
     expect(single).toMatchObject({ builder: "buildah", pushed: true, taskTypes: [TRAINING] });
     expect(bigquery).toMatchObject({ builder: "buildah", pushed: true, taskTypes: [BIGQUERY] });
-    expect(bundle).toMatchObject({ builder: "podman", pushed: true, taskTypes: [BIGQUERY, TRAINING] });
+    expect(bundle).toMatchObject({ builder: "podman", pushed: true, taskTypes: ALL });
     expect(single.reference).toMatch(
       new RegExp(`^${registryHost}/flyte/connector-model-training:[0-9a-f]{12}$`),
     );
@@ -208,8 +211,8 @@ describe("end-to-end: build, push, inspect, run", () => {
       { b: bigquery, taskTypes: [BIGQUERY], modules: ["@flyte-connectors/connector-bigquery"] },
       {
         b: bundle,
-        taskTypes: [BIGQUERY, TRAINING],
-        modules: ["@flyte-connectors/connector-bigquery", "@flyte-connectors/connector-model-training"],
+        taskTypes: ALL,
+        modules: ALL_MODULES,
       },
     ];
     for (const { b, taskTypes, modules } of cases) {
@@ -244,7 +247,7 @@ describe("end-to-end: build, push, inspect, run", () => {
           ? "model-training image"
           : b === bigquery
             ? "bigquery image"
-            : "bundle (both connectors)";
+            : "bundle (every connector)";
       figures[`${name} size`] =
         `${mb(uncompressed)} uncompressed, ${mb(sizes.reduce((a, s) => a + s, 0))} compressed ` +
         `(layers: base ${mb(sizes[0])}, node ${mb(sizes[1])}, deps ${mb(sizes[2])}, app ${mb(sizes[3])}, compressed)`;
@@ -254,7 +257,7 @@ describe("end-to-end: build, push, inspect, run", () => {
     expect(inspect(pinned(bigquery)).Layers.slice(0, 2)).toEqual(inspect(pinned(bundle)).Layers.slice(0, 2));
   });
 
-  it("the bundle runs with podman (pulled by digest): SERVING, both task types from ListConnectors, SIGTERM → exit 0", async () => {
+  it("the bundle runs with podman (pulled by digest): SERVING, every task type from ListConnectors, SIGTERM → exit 0", async () => {
     if (skipped) return;
     const port = await freePort();
     const metrics = await freePort();
@@ -292,7 +295,7 @@ describe("end-to-end: build, push, inspect, run", () => {
     });
     figures["podman run → SERVING"] = `${((Date.now() - started) / 1000).toFixed(1)} s`;
     const listed = await listedTaskTypes(address);
-    expect(listed).toEqual([BIGQUERY, TRAINING]);
+    expect(listed).toEqual(ALL);
     figures["ListConnectors of the running bundle"] = listed.join(", ");
     expect(shOk("podman", ["exec", name, "id", "-u"], tools.env).trim()).toBe("65532");
     // Exit 0 within the stop timeout means a clean drain on SIGTERM, not a SIGKILL (137).
@@ -329,11 +332,11 @@ describe("end-to-end: build, push, inspect, run", () => {
     );
     expect(probe.error).toBeUndefined();
     expect(probe.health).toBe("SERVING");
-    expect(taskTypesFromBytes(probe.listConnectors)).toEqual([BIGQUERY, TRAINING]);
+    expect(taskTypesFromBytes(probe.listConnectors)).toEqual(ALL);
     expect(probe.metrics).toEqual({ status: 200, hasConnectorMetrics: true });
     // Python's flag spellings work in the image too.
     expect(shOk("podman", ["exec", name, "c0", "--version"], tools.env)).toMatch(
-      /task types: bigquery_query_job_task, external_model_training/,
+      new RegExp(`task types: ${ALL.join(", ")}`),
     );
     expect(await stopContainer(name)).toBe("0");
   });

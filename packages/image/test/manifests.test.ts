@@ -25,6 +25,7 @@ import {
 import { workspaceConnectors } from "../src/context";
 import { main } from "../src/cli/main";
 import { ensureCommands } from "./support/debian";
+import { listedWorkspaceConnectors } from "./support/workspace";
 
 jest.setTimeout(300_000);
 
@@ -316,10 +317,10 @@ describe("flyte-connector-image manifests", () => {
       namespace: "connectors",
     });
     const backend = YAML.parse(readFileSync(path.join(out, "flyte-backend-config.yaml"), "utf8"));
-    expect(backend.plugins["connector-service"].supportedTaskTypes).toEqual([
-      "bigquery_query_job_task",
-      "external_model_training",
-    ]);
+    // `all`: every connector package in the workspace, as `flyte-connector list` shows them.
+    expect(backend.plugins["connector-service"].supportedTaskTypes).toEqual(
+      listedWorkspaceConnectors().taskTypes,
+    );
     expect(backend.plugins["connector-service"].connectors["flyte-connectors"].endpoint).toBe(
       "dns:///flyte-connectors.connectors.svc.cluster.local:8000",
     );
