@@ -1,4 +1,4 @@
-import { z } from "zod";
+import type { z as Zod } from "zod";
 import {
   AsyncConnector,
   clip,
@@ -41,34 +41,45 @@ export interface DatabricksJobMeta {
 
 const metaCodec = jsonMeta<DatabricksJobMeta>(["databricks_instance", "run_id"]);
 
-const runId = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/)], {
-  error: "the answer has no run_id",
-});
-const submitted = z.object({ run_id: runId });
-const runView = z.object(
-  {
-    job_id: z.union([z.number(), z.string()]).optional().catch(undefined),
-    run_page_url: z.string().optional().catch(undefined),
-    state: z
-      .object({
-        life_cycle_state: z.string().optional().catch(undefined),
-        result_state: z.string().optional().catch(undefined),
-        state_message: z.string().optional().catch(undefined),
-      })
-      .optional()
-      .catch(undefined),
-  },
-  { error: "the answer is not a run" },
-);
-const runOutput = z.object(
-  {
-    logs: z.string().optional(),
-    logs_truncated: z.boolean().optional(),
-    error: z.string().optional(),
-    error_trace: z.string().optional(),
-  },
-  { error: "the answer is not a run's output" },
-);
+/**
+ * The answers' schemas, built on first use: zod loads when the first answer is read, not when a server
+ * discovering this package starts (it costs tens of milliseconds of every start-up otherwise).
+ */
+function buildSchemas(z: typeof Zod) {
+  const runId = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/)], {
+    error: "the answer has no run_id",
+  });
+  return {
+    submitted: z.object({ run_id: runId }),
+    runView: z.object(
+      {
+        job_id: z.union([z.number(), z.string()]).optional().catch(undefined),
+        run_page_url: z.string().optional().catch(undefined),
+        state: z
+          .object({
+            life_cycle_state: z.string().optional().catch(undefined),
+            result_state: z.string().optional().catch(undefined),
+            state_message: z.string().optional().catch(undefined),
+          })
+          .optional()
+          .catch(undefined),
+      },
+      { error: "the answer is not a run" },
+    ),
+    runOutput: z.object(
+      {
+        logs: z.string().optional(),
+        logs_truncated: z.boolean().optional(),
+        error: z.string().optional(),
+        error_trace: z.string().optional(),
+      },
+      { error: "the answer is not a run's output" },
+    ),
+  };
+}
+let built: ReturnType<typeof buildSchemas> | undefined;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const schemas = () => (built ??= buildSchemas((require("zod") as { z: typeof Zod }).z));
 
 interface Answer {
   status: number;
@@ -209,7 +220,7 @@ export class DatabricksConnector extends AsyncConnector<DatabricksJobMeta> {
         if (answer.status === 401 || answer.status === 403)
           throw ConnectorError.permissionDenied(rejected(answer.status));
         if (answer.status >= 200 && answer.status < 300) {
-          const parsed = parseAnswer(submitted, answer.body);
+          const parsed = parseAnswer(schemas().submitted, answer.body);
           if (!parsed.ok)
             throw ConnectorError.unavailable(`Databricks answered runs/submit oddly: ${parsed.problem}`);
           const run = String(parsed.value.run_id);
@@ -267,7 +278,7 @@ export class DatabricksConnector extends AsyncConnector<DatabricksJobMeta> {
         message: `run ${meta.run_id} does not exist on ${base} (${reason(answer)})`,
       };
     }
-    const parsed = parseAnswer(runView, answer.body);
+    const parsed = parseAnswer(schemas().runView, answer.body);
     if (answer.status < 200 || answer.status >= 300 || !parsed.ok) {
       const problem = parsed.ok ? `HTTP ${answer.status}: ${reason(answer)}` : parsed.problem;
       return {
@@ -373,7 +384,7 @@ export class DatabricksConnector extends AsyncConnector<DatabricksJobMeta> {
         `cannot read the output of run ${meta.run_id}: HTTP ${answer.status}: ${reason(answer)}`,
       );
     }
-    const parsed = parseAnswer(runOutput, answer.body);
+    const parsed = parseAnswer(schemas().runOutput, answer.body);
     if (!parsed.ok)
       throw ConnectorError.unavailable(`Databricks answered runs/get-output oddly: ${parsed.problem}`);
     const { logs, logs_truncated, error, error_trace } = parsed.value;

@@ -104,7 +104,7 @@ describe("create-connector", () => {
     );
     expect({ code: tests.code, summary: /Tests:.*/.exec(tests.stderr)?.[0] }).toEqual({
       code: 0,
-      summary: "Tests:       17 passed, 17 total",
+      summary: "Tests:       18 passed, 18 total",
     });
   });
 });

@@ -48,6 +48,7 @@ describe("renderConnector", () => {
     "src/task.ts",
     "test/connector.test.ts",
     "test/fake-service.ts",
+    "test/package.test.ts",
   ];
 
   it("workspace: the connector, tests, fake and example, with the monorepo's tsconfig and jest wiring", () => {

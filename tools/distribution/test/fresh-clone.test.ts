@@ -197,7 +197,7 @@ describe("a new connector in the clone, in one command", () => {
     expect(text).toMatch(
       /Successfully ran targets build, lint, typecheck, test for project @flyte-connectors\/connector-acme-jobs/,
     );
-    expect(text).toMatch(/Tests:\s+17 passed, 17 total/);
+    expect(text).toMatch(/Tests:\s+18 passed, 18 total/);
   });
 
   it("its example runs a task against its fake, and flyte-connector finds it", async () => {

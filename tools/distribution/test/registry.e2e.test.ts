@@ -268,7 +268,7 @@ describe("npm init @flyte-connectors/connector, from the registry", () => {
     await npm(["run", "typecheck"]);
     await npm(["run", "build"]);
     const tests = await npm(["test"]);
-    expect(tests.stdout + tests.stderr).toMatch(/Tests:\s+17 passed, 17 total/);
+    expect(tests.stdout + tests.stderr).toMatch(/Tests:\s+18 passed, 18 total/);
   });
 
   it("its example runs a task; flyte-connector serves it; flyte-connector-image writes its image context", async () => {
