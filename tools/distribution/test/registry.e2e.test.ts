@@ -247,6 +247,9 @@ describe("npm init @flyte-connectors/connector, from the registry", () => {
       [
         "init",
         `--@flyte-connectors:registry=${registry.url}`,
+        // npm exec keeps what it ran by name and version: a cache of this run's own, or it could run the
+        // create-connector of an earlier run (same version, other content).
+        `--cache=${path.join(scratch, "npm-init-cache")}`,
         `@flyte-connectors/connector@${version}`,
         "--yes",
         "acme-connector",
