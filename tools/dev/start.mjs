@@ -2,7 +2,8 @@
 // `npm start`: builds the packages and brings up the local stack in the foreground; Ctrl-C stops it all.
 // Each part is a child process with its output prefixed by its name.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { generateKeyPairSync } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,6 +20,7 @@ Builds every package, then starts the local stack:
   training-service  the reference model-training service      http://127.0.0.1:8080/train
   bigquery          the DuckDB-backed BigQuery emulator          http://127.0.0.1:9050
   databricks        the Databricks Jobs API 2.1 emulator         http://127.0.0.1:9060 (token local-databricks-token)
+  snowflake         the DuckDB-backed Snowflake SQL API emulator http://127.0.0.1:9070 (user LOCAL.FLYTE, key tmp/snowflake/rsa_key.p8)
   connector         flyte-connector serve with every connector  grpc 127.0.0.1:8000, metrics :9090
 Logs are readable lines on a terminal and JSON lines otherwise (a pipe, a file, CI).
 Ctrl-C stops everything.`);
@@ -30,6 +32,21 @@ const build = spawnSync(path.join(root, "node_modules/.bin/nx"), ["run-many", "-
   stdio: "inherit",
 });
 if (build.status !== 0) process.exit(build.status ?? 1);
+
+// The Snowflake emulator's key-pair user LOCAL.FLYTE: a key made on first start, kept in tmp/ (git-ignored),
+// as a Snowflake user's key made with openssl would be (https://docs.snowflake.com/en/user-guide/key-pair-auth).
+const snowflakeKey = path.join(root, "tmp/snowflake/rsa_key.p8");
+const snowflakePub = path.join(root, "tmp/snowflake/rsa_key.pub");
+if (!existsSync(snowflakeKey) || !existsSync(snowflakePub)) {
+  const { privateKey, publicKey } = generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: "spki", format: "pem" },
+    privateKeyEncoding: { type: "pkcs8", format: "pem" },
+  });
+  mkdirSync(path.dirname(snowflakeKey), { recursive: true });
+  writeFileSync(snowflakeKey, privateKey, { mode: 0o600 });
+  writeFileSync(snowflakePub, publicKey);
+}
 
 const services = [
   {
@@ -48,10 +65,26 @@ const services = [
     args: ["--port", "9060", "--token", "local-databricks-token"],
   },
   {
+    name: "snowflake",
+    bin: "packages/snowflake-emulator/dist/main.js",
+    args: [
+      "--port",
+      "9070",
+      "--data",
+      "packages/snowflake-emulator/data/sample.yaml",
+      "--public-key",
+      `LOCAL.FLYTE=${snowflakePub}`,
+    ],
+  },
+  {
     name: "connector",
     bin: "packages/runtime/dist/cli/main.js",
     args: ["serve", "--port", "8000", "--prometheus-port", "9090"],
-    env: { BIGQUERY_EMULATOR_HOST: "http://127.0.0.1:9050", METADATA_SERVER_DETECTION: "none" },
+    env: {
+      BIGQUERY_EMULATOR_HOST: "http://127.0.0.1:9050",
+      METADATA_SERVER_DETECTION: "none",
+      SNOWFLAKE_API_URL: "http://127.0.0.1:9070",
+    },
   },
 ].filter((s) => {
   const present = existsSync(path.join(root, s.bin));
@@ -120,5 +153,13 @@ else if (services.some((s) => s.name === "databricks")) {
     "[start] Databricks tasks: databricksInstance \"http://127.0.0.1:9060\" (or FLYTE_DATABRICKS_INSTANCE), " +
       "secret databricks_token = local-databricks-token (DATABRICKS_TOKEN for DatabricksTask.execute); " +
       "see packages/connector-databricks/README.md",
+  );
+}
+if (services.some((s) => s.name === "snowflake")) {
+  console.log(
+    "[start] Snowflake tasks: the connector server has SNOWFLAKE_API_URL=http://127.0.0.1:9070 (the emulator); " +
+      'account "local", user "FLYTE", secret snowflake_private_key = the PEM in tmp/snowflake/rsa_key.p8 ' +
+      '(SNOWFLAKE_PRIVATE_KEY="$(cat tmp/snowflake/rsa_key.p8)" for SnowflakeTask.execute); ' +
+      "see packages/connector-snowflake/README.md",
   );
 }
