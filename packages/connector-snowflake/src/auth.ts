@@ -4,11 +4,17 @@
  * (`authenticator: "oauth"`, `token`). The SQL API takes no password.
  */
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
-import { SignJWT } from "jose";
+import type * as Jose from "jose";
 import { ConnectorError, type CallContext } from "@flyte-connectors/runtime";
 
 /** The secret holding the PEM private key of the Snowflake user (key-pair authentication). */
 export const PRIVATE_KEY_SECRET = "snowflake_private_key";
+/**
+ * The secret holding an OAuth access token (with `connection_kwargs.authenticator: "oauth"`). A token in
+ * `connection_kwargs.token` (the Python plugin's place) works for the submission, but is never stored
+ * in resource_meta: polls and cancels then need this secret.
+ */
+export const OAUTH_TOKEN_SECRET = "snowflake_oauth_token";
 /** The secret holding the private key's passphrase, when the key is encrypted. */
 export const PASSPHRASE_SECRET = "snowflake_private_key_passphrase";
 /** A JWT lives this long (Snowflake takes at most an hour). */
@@ -53,6 +59,10 @@ export async function keyPairJwt(
 ): Promise<string> {
   const qualified = `${jwtAccount(account)}.${user.toUpperCase()}`;
   const iat = Math.floor(now / 1000);
+  // Loaded on first use, not when a server discovering this package starts. jose is ESM-only: Node
+  // 20.19+ requires it synchronously (the packages' engines say >=20.19).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { SignJWT } = require("jose") as typeof Jose;
   return new SignJWT({})
     .setProtectedHeader({ alg: "RS256", typ: "JWT" })
     .setIssuer(`${qualified}.${publicKeyFingerprint(key)}`)
@@ -60,6 +70,14 @@ export async function keyPairJwt(
     .setIssuedAt(iat)
     .setExpirationTime(iat + JWT_LIFETIME_SECONDS)
     .sign(key);
+}
+
+/** Keys of `connection_kwargs` that hold credentials: never written to resource_meta. */
+const CREDENTIAL_KEY = /token|password|passcode|secret|passphrase|private_key/i;
+
+/** `connection_kwargs` without credentials, as resource_meta keeps them (the backend stores meta as is). */
+export function withoutCredentials(kwargs: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(kwargs).filter(([key]) => !CREDENTIAL_KEY.test(key)));
 }
 
 /** The authentication headers of a call; throws a bad request naming what to set when none can be made. */
@@ -71,13 +89,12 @@ export async function authHeaders(
 ): Promise<Record<string, string>> {
   const authenticator = String(connectionKwargs.authenticator ?? "").toLowerCase();
   if (authenticator === "oauth") {
-    const token = connectionKwargs.token;
+    const token = ctx.secrets.get(OAUTH_TOKEN_SECRET) || connectionKwargs.token;
     if (typeof token !== "string" || !token) {
       throw ConnectorError.badRequest(
-        'custom.connection_kwargs.token must be set when authenticator is "oauth"',
-        {
-          details: { field: "custom.connection_kwargs.token" },
-        },
+        `with authenticator "oauth", give the OAuth token as the secret ${OAUTH_TOKEN_SECRET} ` +
+          "(custom.connection_kwargs.token serves the submission only: it is never stored in resource_meta)",
+        { details: { field: OAUTH_TOKEN_SECRET } },
       );
     }
     return { authorization: `Bearer ${token}`, "x-snowflake-authorization-token-type": "OAUTH" };

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { z } from "zod";
+import type { z as Zod } from "zod";
 import {
   AsyncConnector,
   clip,
@@ -13,7 +13,7 @@ import {
   type LogLink,
   type Resource,
 } from "@flyte-connectors/runtime";
-import { authHeaders } from "./auth";
+import { authHeaders, withoutCredentials } from "./auth";
 import { statementOf } from "./query";
 
 /** The task type of flyte-sdk's `flyteplugins-snowflake`, version 0. */
@@ -48,15 +48,26 @@ export interface SnowflakeJobMeta {
 
 const metaCodec = jsonMeta<SnowflakeJobMeta>(["account", "user", "query_id"]);
 
-const handleAnswer = z.object({
-  statementHandle: z.string({ error: "the answer has no statementHandle" }).min(1),
-});
-const errorAnswer = z.object({
-  code: z.string().optional().catch(undefined),
-  sqlState: z.string().optional().catch(undefined),
-  message: z.string().optional().catch(undefined),
-  statementHandle: z.string().optional().catch(undefined),
-});
+/**
+ * The answers' schemas, built on first use: zod loads when the first answer is read, not when a server
+ * discovering this package starts.
+ */
+function buildSchemas(z: typeof Zod) {
+  return {
+    handleAnswer: z.object({
+      statementHandle: z.string({ error: "the answer has no statementHandle" }).min(1),
+    }),
+    errorAnswer: z.object({
+      code: z.string().optional().catch(undefined),
+      sqlState: z.string().optional().catch(undefined),
+      message: z.string().optional().catch(undefined),
+      statementHandle: z.string().optional().catch(undefined),
+    }),
+  };
+}
+let built: ReturnType<typeof buildSchemas> | undefined;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const schemas = () => (built ??= buildSchemas((require("zod") as { z: typeof Zod }).z));
 
 interface Answer {
   status: number;
@@ -114,7 +125,7 @@ export const resultsUri = (m: SnowflakeJobMeta) =>
 
 /** Snowflake's error body in words, clipped; never a header (the JWT is only ever in one). */
 function reason(answer: Answer): string {
-  const parsed = errorAnswer.safeParse(answer.body);
+  const parsed = schemas().errorAnswer.safeParse(answer.body);
   if (parsed.success && (parsed.data.code || parsed.data.message)) {
     const { code, sqlState, message } = parsed.data;
     return clip(
@@ -247,7 +258,14 @@ export class SnowflakeConnector extends AsyncConnector<SnowflakeJobMeta> {
     const { statement, bindings } = statementOf(ctx.taskTemplate, ctx.inputs, custom.batch === true);
     const headers = await authHeaders(ctx, account, user, connectionKwargs);
     const hasOutput = (ctx.taskTemplate.interface?.outputs?.variables?.length ?? 0) > 0;
-    const meta = { account, user, database, schema, warehouse, connection_kwargs: connectionKwargs };
+    const meta = {
+      account,
+      user,
+      database,
+      schema,
+      warehouse,
+      connection_kwargs: withoutCredentials(connectionKwargs),
+    };
     const body = { statement, ...contextOf(meta), ...(bindings ? { bindings } : {}) };
     // The same task attempt always sends the same requestId; retry=true makes Snowflake answer the
     // statement it already has for it instead of running the SQL again.
@@ -266,7 +284,7 @@ export class SnowflakeConnector extends AsyncConnector<SnowflakeJobMeta> {
         if (answer.status === 401 || answer.status === 403) {
           throw ConnectorError.permissionDenied(rejected(answer.status, answer));
         }
-        const handle = parseAnswer(handleAnswer, answer.body);
+        const handle = parseAnswer(schemas().handleAnswer, answer.body);
         // 200/202: submitted (or known already); 422 with a handle: it exists and failed — get reports it.
         if ((answer.status >= 200 && answer.status < 300) || (answer.status === 422 && handle.ok)) {
           if (!handle.ok)
@@ -281,7 +299,7 @@ export class SnowflakeConnector extends AsyncConnector<SnowflakeJobMeta> {
             warehouse,
             query_id: handle.value.statementHandle,
             has_output: hasOutput,
-            connection_kwargs: connectionKwargs,
+            connection_kwargs: meta.connection_kwargs,
           };
         }
         if (!transient(answer.status)) {
@@ -335,7 +353,7 @@ export class SnowflakeConnector extends AsyncConnector<SnowflakeJobMeta> {
       };
     }
     if (status === 422) {
-      const parsed = errorAnswer.safeParse(answer.body);
+      const parsed = schemas().errorAnswer.safeParse(answer.body);
       const code = parsed.success ? parsed.data.code : undefined;
       const sqlState = parsed.success ? parsed.data.sqlState : undefined;
       return {

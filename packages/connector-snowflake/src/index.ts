@@ -29,35 +29,8 @@
  */
 import { SnowflakeConnector } from "./connector";
 
-export {
-  API_URL_ENV,
-  TASK_TYPE,
-  SnowflakeConnector,
-  apiUrlOf,
-  queryLink,
-  requestIdOf,
-  resultsUri,
-  type SnowflakeJobMeta,
-} from "./connector";
-export {
-  PASSPHRASE_SECRET,
-  PRIVATE_KEY_SECRET,
-  authHeaders,
-  jwtAccount,
-  keyPairJwt,
-  privateKeyOf,
-  publicKeyFingerprint,
-} from "./auth";
-export {
-  bindingOf,
-  elementType,
-  expandBatchQuery,
-  foldQuery,
-  inputTypes,
-  statementOf,
-  toPositional,
-  type Binding,
-} from "./query";
+export { API_URL_ENV, TASK_TYPE, SnowflakeConnector, type SnowflakeJobMeta } from "./connector";
+export { OAUTH_TOKEN_SECRET, PASSPHRASE_SECRET, PRIVATE_KEY_SECRET } from "./auth";
 export { parseResultsUri, readResults, type ReadResultsOptions, type ResultSet } from "./results";
 export {
   SnowflakeTask,

@@ -2,7 +2,7 @@
  * Reading a query's result back through its `snowflake://user/account/warehouse/database/schema/query_id`
  * URI: the SQL API keeps a statement's result set (for 24 hours on Snowflake) under its handle.
  */
-import { z } from "zod";
+import type { z as Zod } from "zod";
 import { ConnectorError, parseAnswer } from "@flyte-connectors/runtime";
 import { jwtAccount, keyPairJwt, privateKeyOf } from "./auth";
 import { apiUrlOf } from "./connector";
@@ -23,15 +23,19 @@ export interface ResultSet {
   rows: Array<Record<string, string | null>>;
 }
 
-const resultAnswer = z.object({
-  resultSetMetaData: z
-    .object({
-      rowType: z.array(z.object({ name: z.string(), type: z.string() })),
-      partitionInfo: z.array(z.object({ rowCount: z.number() })).optional(),
-    })
-    .optional(),
-  data: z.array(z.array(z.string().nullable())),
-});
+/** Built on first use, as the connector's schemas are (loading this package loads no zod). */
+function buildResultAnswer(z: typeof Zod) {
+  return z.object({
+    resultSetMetaData: z
+      .object({
+        rowType: z.array(z.object({ name: z.string(), type: z.string() })),
+        partitionInfo: z.array(z.object({ rowCount: z.number() })).optional(),
+      })
+      .optional(),
+    data: z.array(z.array(z.string().nullable())),
+  });
+}
+let resultAnswer: ReturnType<typeof buildResultAnswer> | undefined;
 
 /** Parses a `snowflake://` URI as the connector writes it. */
 export function parseResultsUri(uri: string): {
@@ -83,7 +87,11 @@ export async function readResults(uri: string, options: ReadResultsOptions): Pro
         `cannot read ${uri}: HTTP ${response.status}${typeof words === "string" ? `: ${words}` : ""}`,
       );
     }
-    const parsed = parseAnswer(resultAnswer, body);
+    const parsed = parseAnswer(
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      (resultAnswer ??= buildResultAnswer((require("zod") as { z: typeof Zod }).z)),
+      body,
+    );
     if (!parsed.ok) throw ConnectorError.unavailable(`cannot read ${uri}: ${parsed.problem}`);
     return parsed.value;
   };
