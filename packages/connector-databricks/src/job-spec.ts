@@ -73,6 +73,30 @@ export function baseUrlOf(instance: string, field = "resource_meta.databricks_in
   return `${url.protocol}//${url.host}`;
 }
 
+/** A copy of `custom.databricksConf` (the template the runtime holds is never changed), checked to be an object. */
+function jobConfOf(custom: Json): Json {
+  const conf = custom.databricksConf;
+  if (conf === undefined || conf === null)
+    throw bad("custom.databricksConf", "the Databricks job configuration is missing");
+  if (!isObject(conf))
+    throw bad("custom.databricksConf", "must be an object in the Jobs API runs/submit shape");
+  return copy(conf);
+}
+
+/** The job's `new_cluster`, required when it names no `existing_cluster_id`. */
+function newClusterOf(job: Json): Json {
+  const cluster = job.new_cluster;
+  if (cluster === undefined || cluster === null) {
+    throw bad(
+      "custom.databricksConf.new_cluster",
+      "either existing_cluster_id or new_cluster must be specified",
+    );
+  }
+  if (!isObject(cluster))
+    throw bad("custom.databricksConf.new_cluster", "must be an object (a Jobs API cluster spec)");
+  return cluster;
+}
+
 /**
  * The runs/submit body for a template written by flyte-sdk's `flyteplugins-databricks` (a container
  * target): exactly what the Python connector's `_get_databricks_job_spec` sends, field by field.
@@ -80,23 +104,10 @@ export function baseUrlOf(instance: string, field = "resource_meta.databricks_in
 export function pythonJobSpec(template: TaskTemplateSpec): Json {
   const custom = (template.custom ?? {}) as Json;
   const container = template.target?.$case === "container" ? template.target.value : undefined;
-  const conf = custom.databricksConf;
-  if (conf === undefined || conf === null)
-    throw bad("custom.databricksConf", "the Databricks job configuration is missing");
-  if (!isObject(conf))
-    throw bad("custom.databricksConf", "must be an object in the Jobs API runs/submit shape");
-  const job = copy(conf);
+  const job = jobConfOf(custom);
   const env = Object.fromEntries((container?.env ?? []).map((kv) => [kv.key, kv.value]));
   if (job.existing_cluster_id === undefined || job.existing_cluster_id === null) {
-    const cluster = job.new_cluster;
-    if (cluster === undefined || cluster === null) {
-      throw bad(
-        "custom.databricksConf.new_cluster",
-        "either existing_cluster_id or new_cluster must be specified",
-      );
-    }
-    if (!isObject(cluster))
-      throw bad("custom.databricksConf.new_cluster", "must be an object (a Jobs API cluster spec)");
+    const cluster = newClusterOf(job);
     // Python's `if not x`: missing, null, "" and {} all count as unset.
     if (!truthy(cluster.docker_image)) cluster.docker_image = { url: container?.image ?? "" };
     if (!truthy(cluster.spark_conf)) cluster.spark_conf = custom.sparkConf ?? {};
@@ -136,12 +147,7 @@ export function parameterText(value: unknown): string {
  */
 export function nativeJobSpec(template: TaskTemplateSpec, inputs: Readonly<Record<string, unknown>>): Json {
   const custom = (template.custom ?? {}) as Json;
-  const conf = custom.databricksConf;
-  if (conf === undefined || conf === null)
-    throw bad("custom.databricksConf", "the Databricks job configuration is missing");
-  if (!isObject(conf))
-    throw bad("custom.databricksConf", "must be an object in the Jobs API runs/submit shape");
-  const job = copy(conf);
+  const job = jobConfOf(custom);
   const kinds = TASK_KINDS.filter((k) => job[k] !== undefined);
   if (kinds.length !== 1) {
     throw bad(
@@ -156,15 +162,7 @@ export function nativeJobSpec(template: TaskTemplateSpec, inputs: Readonly<Recor
   if (!isObject(task)) throw bad(`custom.databricksConf.${kind}`, "must be an object");
   const needsCluster = kind !== "sql_task";
   if (needsCluster && (job.existing_cluster_id === undefined || job.existing_cluster_id === null)) {
-    const cluster = job.new_cluster;
-    if (cluster === undefined || cluster === null) {
-      throw bad(
-        "custom.databricksConf.new_cluster",
-        "either existing_cluster_id or new_cluster must be specified",
-      );
-    }
-    if (!isObject(cluster))
-      throw bad("custom.databricksConf.new_cluster", "must be an object (a Jobs API cluster spec)");
+    const cluster = newClusterOf(job);
     if (!truthy(cluster.spark_conf) && isObject(custom.sparkConf) && truthy(custom.sparkConf))
       cluster.spark_conf = custom.sparkConf;
   }
