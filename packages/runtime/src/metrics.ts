@@ -21,14 +21,52 @@ export interface CallMetrics {
 }
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const INPUT_BYTES_BUCKETS = [64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304];
+
+/** A histogram kept in plain numbers (a count per bucket, not cumulative): an observation is a few increments. */
+class Buckets {
+  readonly counts: number[];
+  sum = 0;
+  count = 0;
+
+  constructor(readonly bounds: readonly number[]) {
+    this.counts = new Array<number>(bounds.length).fill(0);
+  }
+
+  observe(value: number): void {
+    this.sum += value;
+    this.count++;
+    for (let i = 0; i < this.bounds.length; i++) {
+      if (value <= this.bounds[i]) {
+        this.counts[i]++;
+        return;
+      }
+    }
+  }
+
+  /** The values prom-client renders for the histogram `name` with these labels. */
+  values(name: string, labels: Record<string, string>): MetricValue[] {
+    const bucket = `${name}_bucket`;
+    let cumulative = 0;
+    return [
+      // `le` first, as prom-client writes its own histograms.
+      ...this.bounds.map((le, i) => ({
+        value: (cumulative += this.counts[i]),
+        labels: { le, ...labels },
+        metricName: bucket,
+      })),
+      { value: this.count, labels: { le: "+Inf", ...labels }, metricName: bucket },
+      { value: this.sum, labels, metricName: `${name}_sum` },
+      { value: this.count, labels, metricName: `${name}_count` },
+    ];
+  }
+}
 
 /** One label set's counts, kept in plain numbers: recording a call is a few increments. */
 class Counts implements CallRecorder {
   success = 0;
   readonly failures = new Map<ErrorCode, number>();
-  readonly buckets = new Array<number>(LATENCY_BUCKETS.length).fill(0);
-  sum = 0;
-  count = 0;
+  readonly latency = new Buckets(LATENCY_BUCKETS);
 
   constructor(
     readonly taskType: string,
@@ -37,23 +75,12 @@ class Counts implements CallRecorder {
 
   ok(seconds: number): void {
     this.success++;
-    this.#observe(seconds);
+    this.latency.observe(seconds);
   }
 
   failed(seconds: number, code: ErrorCode): void {
     this.failures.set(code, (this.failures.get(code) ?? 0) + 1);
-    this.#observe(seconds);
-  }
-
-  #observe(seconds: number): void {
-    this.sum += seconds;
-    this.count++;
-    for (let i = 0; i < LATENCY_BUCKETS.length; i++) {
-      if (seconds <= LATENCY_BUCKETS[i]) {
-        this.buckets[i]++;
-        return;
-      }
-    }
+    this.latency.observe(seconds);
   }
 }
 
@@ -80,27 +107,24 @@ function scrapedMetric(name: string, help: string, type: "counter" | "histogram"
  * `flyte_connector_input_literal_bytes{task_type}` — on a registry of their own (two servers in one
  * process, as in tests, don't collide), plus Node's process metrics.
  *
- * prom-client loads on first use (`load()`, which the server calls once it is serving), so start-up does
- * not wait for it. Label values are bounded (registered task types or "unknown", a closed set of
- * operations and codes), so the counts kept per label set are too.
+ * Calls are counted in plain numbers, and prom-client loads only when the metrics are first read (a
+ * scrape of `/metrics`, or `registry`): neither start-up nor any call waits for it. Node's process
+ * metrics are collected from then on (CPU time and memory are totals since the process started anyway).
+ * Label values are bounded (registered task types or "unknown", a closed set of operations and codes), so
+ * the counts kept per label set are too.
  */
 export class ConnectorMetrics implements CallMetrics {
   readonly #processMetrics: boolean;
   readonly #counts = new Map<string, Counts>();
+  readonly #inputBytes = new Map<string, Buckets>();
   #registry: Registry | undefined;
-  #inputBytes: Histogram<"task_type"> | undefined;
 
   constructor(options: { processMetrics?: boolean } = {}) {
     this.#processMetrics = options.processMetrics ?? true;
   }
 
-  /** The Prometheus registry holding these metrics. */
+  /** The Prometheus registry holding these metrics (loads prom-client the first time). */
   get registry(): Registry {
-    return this.load();
-  }
-
-  /** Loads prom-client and registers the metrics, once. */
-  load(): Registry {
     if (this.#registry) return this.#registry;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const prom = require("prom-client") as typeof import("prom-client");
@@ -127,33 +151,20 @@ export class ConnectorMetrics implements CallMetrics {
           ),
       ),
       scrapedMetric("flyte_connector_request_latency_seconds", "Connector request latency", "histogram", () =>
-        all().flatMap((c) => {
-          const labels = base(c);
-          const bucket = "flyte_connector_request_latency_seconds_bucket";
-          let cumulative = 0;
-          return [
-            // `le` first, as prom-client writes its own histograms.
-            ...LATENCY_BUCKETS.map((le, i) => ({
-              value: (cumulative += c.buckets[i]),
-              labels: { le, ...labels },
-              metricName: bucket,
-            })),
-            { value: c.count, labels: { le: "+Inf", ...labels }, metricName: bucket },
-            { value: c.sum, labels, metricName: "flyte_connector_request_latency_seconds_sum" },
-            { value: c.count, labels, metricName: "flyte_connector_request_latency_seconds_count" },
-          ];
-        }),
+        all().flatMap((c) => c.latency.values("flyte_connector_request_latency_seconds", base(c))),
+      ),
+      scrapedMetric(
+        "flyte_connector_input_literal_bytes",
+        "Size of the input literals of CreateTask requests",
+        "histogram",
+        () =>
+          [...this.#inputBytes].flatMap(([taskType, sizes]) =>
+            sizes.values("flyte_connector_input_literal_bytes", { task_type: taskType }),
+          ),
       ),
     ];
     // prom-client takes any object that answers get() in its metric shape; its types list only its classes.
     for (const metric of custom) registry.registerMetric(metric as unknown as Histogram);
-    this.#inputBytes = new prom.Histogram({
-      name: "flyte_connector_input_literal_bytes",
-      help: "Size of the input literals of CreateTask requests",
-      labelNames: ["task_type"],
-      buckets: [64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304],
-      registers: [registry],
-    });
     if (this.#processMetrics) prom.collectDefaultMetrics({ register: registry });
     return (this.#registry = registry);
   }
@@ -166,8 +177,9 @@ export class ConnectorMetrics implements CallMetrics {
   }
 
   inputBytes(taskType: string, bytes: number): void {
-    this.load();
-    this.#inputBytes!.observe({ task_type: taskType }, bytes);
+    let sizes = this.#inputBytes.get(taskType);
+    if (!sizes) this.#inputBytes.set(taskType, (sizes = new Buckets(INPUT_BYTES_BUCKETS)));
+    sizes.observe(bytes);
   }
 
   /** The metrics in Prometheus' text format. */

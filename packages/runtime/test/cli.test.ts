@@ -106,6 +106,25 @@ describe("flyte-connector CLI", () => {
     }
   });
 
+  it("an ES module package (\"type\": \"module\", a .js entry) loads through import(), CommonJS through require", () => {
+    const project = mkdtempSync(path.join(os.tmpdir(), "discovery-esm-"));
+    const pkg = path.join(project, "node_modules/@acme/esm-connector");
+    mkdirSync(pkg, { recursive: true });
+    writeFileSync(
+      path.join(pkg, "package.json"),
+      JSON.stringify({ name: "@acme/esm-connector", type: "module", main: "index.js", flyteConnector: true }),
+    );
+    // ESM syntax: were this file given to require(), Node 20 would refuse it.
+    writeFileSync(path.join(pkg, "index.js"), `import fixture from ${JSON.stringify(fixture)};\nexport const connectors = fixture.connectors;\n`);
+    try {
+      const listed = run(["list"], { cwd: project });
+      expect(listed.stderr).toBe("");
+      expect(listed.stdout).toMatch(/CLI Test Connector\s+cli_test_task\s+0\s+@acme\/esm-connector/);
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
+  });
+
   it("serve: answers a call in flight during SIGTERM, then exits 0", async () => {
     const child = spawn(process.execPath, [bin, "serve", "--port", "0", "--prometheus-port", "0", "--host", "127.0.0.1", "--modules", fixture], {
       cwd: runtimeDir,

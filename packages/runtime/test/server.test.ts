@@ -273,7 +273,15 @@ describe("logs and metrics", () => {
     expect(text).toMatch(/flyte_connector_requests_failure_total\{task_type="unknown",operation="create",error_code="not_found"\} \d+/);
     expect(text).not.toContain("garbage-type-123");
     expect(text).toMatch(/flyte_connector_request_latency_seconds_bucket\{le="[^"]+",task_type="test_task",operation="get"\}/);
-    expect(text).toMatch(/flyte_connector_input_literal_bytes_count\{task_type="test_task"\} \d+/);
+    const count = text.match(/flyte_connector_input_literal_bytes_count\{task_type="test_task"\} (\d+)/)?.[1];
+    expect(Number(count)).toBeGreaterThan(0);
+    // Buckets are cumulative and end in +Inf = count, as a Prometheus histogram's must.
+    const buckets = [...text.matchAll(/flyte_connector_input_literal_bytes_bucket\{le="([^"]+)",task_type="test_task"\} (\d+)/g)];
+    expect(buckets.map((b) => b[1])).toEqual(["64", "256", "1024", "4096", "16384", "65536", "262144", "1048576", "4194304", "+Inf"]);
+    const values = buckets.map((b) => Number(b[2]));
+    expect(values).toEqual([...values].sort((a, b) => a - b));
+    expect(values.at(-1)).toBe(Number(count));
+    expect(text).toMatch(/^# TYPE flyte_connector_input_literal_bytes histogram$/m);
     expect(text).not.toContain("sk-live");
   });
 

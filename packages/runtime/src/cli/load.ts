@@ -60,7 +60,9 @@ export async function loadModule(spec: string, cwd = process.cwd()): Promise<Loa
   const before = new Set(defaultRegistry.list());
   let namespace: Record<string, unknown>;
   try {
-    namespace = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    // CommonJS through require: the first import() starts Node's ES module loader, ~10–30 ms of start-up.
+    namespace = // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (isCommonJs(file) ? require(file) : await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
     throw new ConfigurationError(`module "${spec}" failed to load: ${reason}`, { cause });
@@ -90,6 +92,28 @@ export async function loadModule(spec: string, cwd = process.cwd()): Promise<Loa
   return found.map((connector) => ({ connector, module: spec }));
 }
 
+/** Whether Node loads `file` as CommonJS: `.cjs`, or `.js` whose nearest package.json is not `"type": "module"`. */
+function isCommonJs(file: string): boolean {
+  if (file.endsWith(".cjs")) return true;
+  if (!file.endsWith(".js")) return false;
+  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+    let text: string | undefined;
+    try {
+      text = readFileSync(path.join(dir, "package.json"), "utf8");
+    } catch {
+      // none here: look further up
+    }
+    if (text !== undefined) {
+      try {
+        return (JSON.parse(text) as { type?: unknown }).type !== "module";
+      } catch {
+        return false; // let import() report the broken manifest
+      }
+    }
+    if (path.dirname(dir) === dir) return true;
+  }
+}
+
 /**
  * Finds installed packages whose `package.json` declares `flyteConnector`, in the `node_modules` of `cwd`
  * and its parents — the analog of Python entry points. Returns module specs (absolute entry paths).
@@ -113,7 +137,10 @@ export function discoverConnectorPackages(cwd = process.cwd()): Array<{ name: st
     }
     if (path.dirname(dir) === dir) break;
   }
-  return [...found].map(([name, entry]) => ({ name, entry })).sort((a, b) => a.name.localeCompare(b.name));
+  // Code-unit order, not localeCompare: the first locale comparison loads ICU's collator (~30 ms of start-up).
+  return [...found]
+    .map(([name, entry]) => ({ name, entry }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 function packageDirs(nodeModules: string): string[] {

@@ -5,7 +5,6 @@ import type {
   ServiceDefinition,
   UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import { FILE_DESCRIPTOR_SET } from "../gen/descriptor-set";
 
 const VERSIONS = ["v1", "v1alpha"] as const;
 const METHOD = "ServerReflectionInfo";
@@ -46,6 +45,9 @@ export function addLazyReflection(server: Pick<Server, "addService">, services: 
     const { ReflectionService } = require("@grpc/reflection") as typeof import("@grpc/reflection");
     const { loadFileDescriptorSetFromBuffer } =
       require("@grpc/proto-loader") as typeof import("@grpc/proto-loader");
+    // 140 KB of base64: compiling it is start-up work too.
+    const { FILE_DESCRIPTOR_SET } =
+      require("../gen/descriptor-set") as typeof import("../gen/descriptor-set");
     /* eslint-enable @typescript-eslint/no-require-imports */
     const built = new Map<string, Loaded>();
     const definition = loadFileDescriptorSetFromBuffer(Buffer.from(FILE_DESCRIPTOR_SET, "base64"));

@@ -176,8 +176,6 @@ export class ConnectorServer {
     }
     this.#setServing(true);
     this.logger.info({ port, metricsPort, connectors: this.registry.size }, "connector server serving");
-    // Metrics load once the server answers, not before: the first call finds them ready.
-    setImmediate(() => this.metrics.load()).unref();
     return { port, metricsPort };
   }
 
