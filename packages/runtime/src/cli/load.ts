@@ -62,7 +62,7 @@ export async function loadModule(spec: string, cwd = process.cwd()): Promise<Loa
   try {
     // CommonJS through require: the first import() starts Node's ES module loader, ~10–30 ms of start-up.
     namespace = // eslint-disable-next-line @typescript-eslint/no-require-imports
-    (isCommonJs(file) ? require(file) : await import(pathToFileURL(file).href)) as Record<string, unknown>;
+      (isCommonJs(file) ? require(file) : await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
     throw new ConfigurationError(`module "${spec}" failed to load: ${reason}`, { cause });
