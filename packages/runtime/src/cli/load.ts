@@ -61,8 +61,8 @@ export async function loadModule(spec: string, cwd = process.cwd()): Promise<Loa
   let namespace: Record<string, unknown>;
   try {
     // CommonJS through require: the first import() starts Node's ES module loader, ~10–30 ms of start-up.
-    namespace = // eslint-disable-next-line @typescript-eslint/no-require-imports
-      (isCommonJs(file) ? require(file) : await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    const loaded: unknown = isCommonJs(file) ? requireFile(file) : await import(pathToFileURL(file).href);
+    namespace = loaded as Record<string, unknown>;
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
     throw new ConfigurationError(`module "${spec}" failed to load: ${reason}`, { cause });
@@ -90,6 +90,11 @@ export async function loadModule(spec: string, cwd = process.cwd()): Promise<Loa
     );
   }
   return found.map((connector) => ({ connector, module: spec }));
+}
+
+function requireFile(file: string): unknown {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(file);
 }
 
 /** Whether Node loads `file` as CommonJS: `.cjs`, or `.js` whose nearest package.json is not `"type": "module"`. */
