@@ -3,7 +3,7 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 
-it("a server is SERVING before metrics, reflection, msgpack, zod, pino-pretty or the executor are loaded", async () => {
+it("a server is SERVING before metrics, reflection, the service codecs, msgpack, zod, pino-pretty or the executor are loaded", async () => {
   const { stdout } = await promisify(execFile)(process.execPath, [path.join(__dirname, "fixtures/startup-modules.cjs")], {
     cwd: path.resolve(__dirname, ".."),
     env: { ...process.env, NODE_OPTIONS: "" },

@@ -1,20 +1,10 @@
 import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import type { sendUnaryData, ServiceDefinition } from "@grpc/grpc-js";
 import { ConnectorError } from "../errors";
-import {
-  CreateTaskResponse,
-  DeleteTaskResponse,
-  GetConnectorResponse,
-  GetTaskLogsResponse,
-  GetTaskMetricsResponse,
-  GetTaskResponse,
-  ListConnectorsResponse,
-} from "../gen/flyteidl2/connector/connector";
-import {
-  AsyncConnectorServiceService,
-  ConnectorMetadataServiceService,
-  type AsyncConnectorServiceServer,
-  type ConnectorMetadataServiceServer,
+import type { GetTaskLogsResponse } from "../gen/flyteidl2/connector/connector";
+import type {
+  AsyncConnectorServiceServer,
+  ConnectorMetadataServiceServer,
 } from "../gen/flyteidl2/connector/service";
 import { CallScope } from "../pipeline/call-scope";
 import { MalformedRequest, type CallPipeline } from "../pipeline/call-pipeline";
@@ -50,10 +40,7 @@ export class GrpcConnectorService {
 
   /** The service definitions to register: undecodable requests reach the pipeline as `MalformedRequest`. */
   static definitions(): { asyncConnector: ServiceDefinition; metadata: ServiceDefinition } {
-    return {
-      asyncConnector: tolerant(AsyncConnectorServiceService),
-      metadata: tolerant(ConnectorMetadataServiceService),
-    };
+    return { asyncConnector: lazyDefinition("asyncConnector"), metadata: lazyDefinition("metadata") };
   }
 
   // Requests that did not decode arrive as `MalformedRequest` (see `tolerant`); the pipeline answers them.
@@ -138,56 +125,113 @@ interface Encoder {
   encode(message: never, writer: BinaryWriter): BinaryWriter;
 }
 
+/**
+ * The two services' methods: their paths and shapes, as the generated definitions have them (a test checks
+ * they agree). The generated codecs are ~70 KB of code with their imports; they load on the first call
+ * rather than before the server can answer its first health check.
+ */
+export const SERVICE_METHODS = {
+  asyncConnector: {
+    createTask: { path: "/flyteidl2.connector.AsyncConnectorService/CreateTask", responseStream: false },
+    getTask: { path: "/flyteidl2.connector.AsyncConnectorService/GetTask", responseStream: false },
+    deleteTask: { path: "/flyteidl2.connector.AsyncConnectorService/DeleteTask", responseStream: false },
+    getTaskMetrics: {
+      path: "/flyteidl2.connector.AsyncConnectorService/GetTaskMetrics",
+      responseStream: false,
+    },
+    getTaskLogs: { path: "/flyteidl2.connector.AsyncConnectorService/GetTaskLogs", responseStream: true },
+  },
+  metadata: {
+    getConnector: {
+      path: "/flyteidl2.connector.ConnectorMetadataService/GetConnector",
+      responseStream: false,
+    },
+    listConnectors: {
+      path: "/flyteidl2.connector.ConnectorMetadataService/ListConnectors",
+      responseStream: false,
+    },
+  },
+} as const;
+
+type ServiceName = keyof typeof SERVICE_METHODS;
+
+interface Generated {
+  definitions: Record<ServiceName, ServiceDefinition>;
+  /** The response type of each method, to encode answers without the generated serializer's extra copy. */
+  responses: Record<string, Encoder>;
+}
+
+let generated: Generated | undefined;
+
+function loadGenerated(): Generated {
+  if (generated) return generated;
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const services =
+    require("../gen/flyteidl2/connector/service") as typeof import("../gen/flyteidl2/connector/service");
+  const m =
+    require("../gen/flyteidl2/connector/connector") as typeof import("../gen/flyteidl2/connector/connector");
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return (generated = {
+    definitions: {
+      asyncConnector: services.AsyncConnectorServiceService as ServiceDefinition,
+      metadata: services.ConnectorMetadataServiceService as ServiceDefinition,
+    },
+    responses: {
+      createTask: m.CreateTaskResponse,
+      getTask: m.GetTaskResponse,
+      deleteTask: m.DeleteTaskResponse,
+      getTaskMetrics: m.GetTaskMetricsResponse,
+      getTaskLogs: m.GetTaskLogsResponse,
+      listConnectors: m.ListConnectorsResponse,
+      getConnector: m.GetConnectorResponse,
+    },
+  });
+}
+
 // One writer for every answer: encoding is synchronous, and `finish()` hands back a copy of exactly the
 // bytes written and resets the writer, which keeps its grown buffer instead of allocating one per call.
 const writer = new BinaryWriter();
 
-/** The response type of each method, to encode answers without the generated serializer's extra copy. */
-const RESPONSES: Record<string, Encoder> = {
-  createTask: CreateTaskResponse,
-  getTask: GetTaskResponse,
-  deleteTask: DeleteTaskResponse,
-  getTaskMetrics: GetTaskMetricsResponse,
-  getTaskLogs: GetTaskLogsResponse,
-  listConnectors: ListConnectorsResponse,
-  getConnector: GetConnectorResponse,
-};
-
 /**
- * A service definition whose requests that fail to decode reach the handler as `MalformedRequest`, which
- * the pipeline answers INVALID_ARGUMENT (grpc-js alone would answer INTERNAL); and whose answers are
- * encoded once into the buffer sent (the generated serializer copies them), the last one kept while the
- * handler answers the very same object again (ListConnectors, every 10 s from every backend replica).
+ * A service definition whose codecs load on first use; whose requests that fail to decode reach the
+ * handler as `MalformedRequest`, which the pipeline answers INVALID_ARGUMENT (grpc-js alone would answer
+ * INTERNAL); and whose answers are encoded once into the buffer sent (the generated serializer copies
+ * them), the last one kept while the handler answers the very same object again (ListConnectors, every
+ * 10 s from every backend replica).
  */
-function tolerant(service: ServiceDefinition): ServiceDefinition {
+function lazyDefinition(service: ServiceName): ServiceDefinition {
   const wrapped: Record<string, ServiceDefinition[string]> = {};
-  for (const [name, method] of Object.entries(service)) {
-    const response = RESPONSES[name];
+  for (const [name, { path, responseStream }] of Object.entries(SERVICE_METHODS[service])) {
+    const method = () => loadGenerated().definitions[service][name];
     let last: { value: unknown; bytes: Buffer } | undefined;
     wrapped[name] = {
-      ...method,
+      path,
+      requestStream: false,
+      responseStream,
+      requestSerialize: (value: unknown) => method().requestSerialize(value),
+      responseDeserialize: (bytes: Buffer) => method().responseDeserialize(bytes),
       requestDeserialize: (bytes: Buffer) => {
         try {
-          return method.requestDeserialize(bytes);
+          return method().requestDeserialize(bytes);
         } catch (error) {
           return new MalformedRequest(error instanceof Error ? error.message : String(error));
         }
       },
-      responseSerialize: response
-        ? (value: unknown): Buffer => {
-            if (last !== undefined && last.value === value) return last.bytes;
-            let encoded: Uint8Array;
-            try {
-              encoded = response.encode(value as never, writer).finish();
-            } catch (error) {
-              writer.finish(); // leave the shared writer empty for the next answer
-              throw error;
-            }
-            const bytes = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
-            last = { value, bytes };
-            return bytes;
-          }
-        : method.responseSerialize,
+      responseSerialize: (value: unknown): Buffer => {
+        if (last !== undefined && last.value === value) return last.bytes;
+        let encoded: Uint8Array;
+        try {
+          encoded = loadGenerated()
+            .responses[name].encode(value as never, writer)
+            .finish();
+        } catch (error) {
+          writer.finish(); // leave the shared writer empty for the next answer
+          throw error;
+        }
+        const bytes = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
+        last = { value, bytes };
+        return bytes;
+      },
     };
   }
   return wrapped;
