@@ -43,7 +43,7 @@ export class GrpcConnectorService {
     return { asyncConnector: lazyDefinition("asyncConnector"), metadata: lazyDefinition("metadata") };
   }
 
-  // Requests that did not decode arrive as `MalformedRequest` (see `tolerant`); the pipeline answers them.
+  // Requests that did not decode arrive as `MalformedRequest` (see `lazyDefinition`); the pipeline answers them.
   asyncConnectorService(): AsyncConnectorServiceServer {
     const { pipeline } = this;
     return {
