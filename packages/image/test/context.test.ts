@@ -77,11 +77,19 @@ describe("build context", () => {
   it("is byte-identical for the same inputs: same files, modes and timestamps, same hash and tag", () => {
     const a = contexts.bigquery;
     const b = contexts["bigquery-again"];
+    // The files first, so a difference is reported by path (a clean-clone run once saw two hashes differ).
+    const listA = listTree(a.dir);
+    const listB = listTree(b.dir);
+    const line = (e: (typeof listA)[number]) => `${e.path} ${e.kind} ${e.mode.toString(8)} ${e.mtime} ${e.content}`;
+    const [linesA, linesB] = [new Set(listA.map(line)), new Set(listB.map(line))];
+    expect({
+      onlyInFirst: [...linesA].filter((l) => !linesB.has(l)),
+      onlyInSecond: [...linesB].filter((l) => !linesA.has(l)),
+    }).toEqual({ onlyInFirst: [], onlyInSecond: [] });
+    expect(listB).toEqual(listA);
     expect(a.hash).toBe(b.hash);
     expect(a.tag).toBe(a.hash.slice(0, 12));
     expect(a.reference).toBe(`127.0.0.1:5000/test/ctx:${a.tag}`);
-    const listA = listTree(a.dir);
-    expect(listTree(b.dir)).toEqual(listA);
     expect(new Set(listA.map((e) => e.mtime))).toEqual(new Set([315532800]));
     // Different inputs, different context.
     expect(contexts.all.hash).not.toBe(a.hash);
