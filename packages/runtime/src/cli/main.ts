@@ -17,7 +17,7 @@ import { ConfigurationError, ConnectorError } from "../errors";
 import { createLogger } from "../logging";
 import { DEFAULT_SECRETS_DIR } from "../secrets";
 import { ConnectorServer } from "../server/connector-server";
-import { RUNTIME_VERSION } from "../task/template";
+import { RUNTIME_VERSION } from "../version";
 import { formatConnectorTable, loadConnectors } from "./load";
 
 const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;

@@ -1,4 +1,4 @@
-import { BinaryWriter } from "@bufbuild/protobuf/wire";
+import { BinaryWriter } from "../protobuf-wire";
 import type { sendUnaryData, ServiceDefinition } from "@grpc/grpc-js";
 import { ConnectorError } from "../errors";
 import type { GetTaskLogsResponse } from "../gen/flyteidl2/connector/connector";
@@ -7,7 +7,8 @@ import type {
   ConnectorMetadataServiceServer,
 } from "../gen/flyteidl2/connector/service";
 import { CallScope } from "../pipeline/call-scope";
-import { MalformedRequest, type CallPipeline } from "../pipeline/call-pipeline";
+import type { CallPipeline } from "../pipeline/call-pipeline";
+import { MalformedRequest } from "../pipeline/malformed-request";
 import { toStatus } from "./status";
 
 /** What every grpc-js server call offers (grpc-js does not export a name for it). */
@@ -31,10 +32,13 @@ export interface ServiceHooks {
  * The gRPC face of the call pipeline: AsyncConnectorService and ConnectorMetadataService handlers that
  * turn each grpc-js call into a `CallScope` (its deadline; a cancel, or grpc-js' deadline timer, aborts
  * it), hand the decoded request to the pipeline, and answer with its response or its error's status.
+ *
+ * The pipeline comes from `pipeline()`, asked on every call: the server makes it on the first call, so
+ * the pipeline's modules (literal conversion, generated task types) load after it answers SERVING.
  */
 export class GrpcConnectorService {
   constructor(
-    private readonly pipeline: CallPipeline,
+    private readonly pipeline: () => CallPipeline,
     private readonly hooks: ServiceHooks,
   ) {}
 
@@ -48,13 +52,13 @@ export class GrpcConnectorService {
     const { pipeline } = this;
     return {
       createTask: (call, callback) =>
-        this.#unary(call, callback, (scope) => pipeline.createTask(call.request, scope)),
+        this.#unary(call, callback, (scope) => pipeline().createTask(call.request, scope)),
       getTask: (call, callback) =>
-        this.#unary(call, callback, (scope) => pipeline.getTask(call.request, scope)),
+        this.#unary(call, callback, (scope) => pipeline().getTask(call.request, scope)),
       deleteTask: (call, callback) =>
-        this.#unary(call, callback, (scope) => pipeline.deleteTask(call.request, scope)),
+        this.#unary(call, callback, (scope) => pipeline().deleteTask(call.request, scope)),
       getTaskMetrics: (call, callback) =>
-        this.#unary(call, callback, (scope) => pipeline.getTaskMetrics(call.request, scope)),
+        this.#unary(call, callback, (scope) => pipeline().getTaskMetrics(call.request, scope)),
       getTaskLogs: (call) => {
         const scope = this.#scope(call);
         this.hooks.enter(scope);
@@ -63,7 +67,13 @@ export class GrpcConnectorService {
             if (call.write(message)) resolve();
             else call.once("drain", resolve);
           });
-        pipeline.getTaskLogs(call.request, scope, send).then(
+        let streamed: Promise<void>;
+        try {
+          streamed = pipeline().getTaskLogs(call.request, scope, send);
+        } catch (error) {
+          streamed = Promise.reject(ConnectorError.from(error)); // the pipeline could not be made
+        }
+        streamed.then(
           () => {
             this.hooks.leave(scope);
             call.end();
@@ -80,10 +90,16 @@ export class GrpcConnectorService {
   connectorMetadataService(): ConnectorMetadataServiceServer {
     const { pipeline } = this;
     return {
-      listConnectors: (_call, callback) => callback(null, pipeline.listConnectors()),
+      listConnectors: (_call, callback) => {
+        try {
+          callback(null, pipeline().listConnectors());
+        } catch (error) {
+          callback(toStatus(ConnectorError.from(error)));
+        }
+      },
       getConnector: (call, callback) => {
         try {
-          callback(null, pipeline.getConnector(call.request));
+          callback(null, pipeline().getConnector(call.request));
         } catch (error) {
           callback(toStatus(ConnectorError.from(error)));
         }
@@ -94,7 +110,13 @@ export class GrpcConnectorService {
   #unary<T>(call: ServerCall, callback: sendUnaryData<T>, run: (scope: CallScope) => Promise<T>): void {
     const scope = this.#scope(call);
     this.hooks.enter(scope);
-    run(scope).then(
+    let answer: Promise<T>;
+    try {
+      answer = run(scope);
+    } catch (error) {
+      answer = Promise.reject(ConnectorError.from(error)); // the pipeline could not be made
+    }
+    answer.then(
       (response) => {
         this.hooks.leave(scope);
         callback(null, response);

@@ -29,16 +29,14 @@ import { scrubSecrets, type ActiveSecrets, type SecretSourceOptions } from "../s
 import type { CallScope } from "./call-scope";
 import { Context, CreateCallContext, type SecretSetup } from "./call-context";
 import { jsonSafe, resourceToProto } from "./resource";
+import { MalformedRequest } from "./malformed-request";
 
 /** Longest error message a client gets, in characters; the log line keeps the error whole. */
 export const MAX_STATUS_MESSAGE_LENGTH = 1000;
 /** Longest task type name written into log fields and messages. */
 const MAX_NAME_IN_LOGS = 200;
 
-/** A request whose bytes did not decode; the pipeline answers it with a bad-request error. */
-export class MalformedRequest {
-  constructor(readonly reason: string) {}
-}
+export { MalformedRequest };
 
 export interface CallPipelineOptions {
   /** The connectors to call. */

@@ -19,12 +19,8 @@
  *
  * @module
  */
-export {
-  CallPipeline,
-  MalformedRequest,
-  MAX_STATUS_MESSAGE_LENGTH,
-  type CallPipelineOptions,
-} from "./call-pipeline";
+export { CallPipeline, MAX_STATUS_MESSAGE_LENGTH, type CallPipelineOptions } from "./call-pipeline";
+export { MalformedRequest } from "./malformed-request";
 export { CallScope, DEFAULT_ANSWER_MARGIN_MS, type AbortCause, type CallScopeOptions } from "./call-scope";
 export { MAX_PHASE_MESSAGE_LENGTH } from "./resource";
 export { idempotencyKeyFor } from "../idempotency";

@@ -7,7 +7,7 @@ import { addLazyReflection } from "../grpc/reflection";
 import { GrpcConnectorService } from "../grpc/service";
 import { createLogger } from "../logging";
 import { ConnectorMetrics } from "../metrics";
-import { CallPipeline } from "../pipeline/call-pipeline";
+import type { CallPipeline } from "../pipeline/call-pipeline";
 import type { CallScope } from "../pipeline/call-scope";
 import { ConnectorRegistry, defaultRegistry } from "../registry";
 import { ActiveSecrets, type SecretSourceOptions } from "../secrets";
@@ -57,6 +57,8 @@ export interface ListenOptions {
   /** Default: `host`. */
   metricsHost?: string;
 }
+
+type PipelineModule = typeof import("../pipeline/call-pipeline");
 
 const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 /** After the last call in flight is answered, how long shutdown waits before closing what is left (ms). */
@@ -124,14 +126,20 @@ export class ConnectorServer {
       ...options.channelOptions,
     });
 
-    const pipeline = new CallPipeline({
-      registry: this.registry,
-      logger: this.logger,
-      metrics: this.metrics,
-      secretSources: options.secrets,
-      activeSecrets,
-    });
-    const service = new GrpcConnectorService(pipeline, {
+    // Made on the first call: the pipeline's modules need not load before the server answers SERVING.
+    let pipeline: CallPipeline | undefined;
+    const makePipeline = (): CallPipeline => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { CallPipeline } = require("../pipeline/call-pipeline") as PipelineModule;
+      return new CallPipeline({
+        registry: this.registry,
+        logger: this.logger,
+        metrics: this.metrics,
+        secretSources: options.secrets,
+        activeSecrets,
+      });
+    };
+    const service = new GrpcConnectorService(() => (pipeline ??= makePipeline()), {
       enter: (scope) => this.#inFlight.add(scope),
       leave: (scope) => {
         this.#inFlight.delete(scope);
