@@ -1,4 +1,4 @@
-import { TaskExecution_Phase } from "./gen/flyteidl2/core/execution";
+import { TaskExecution_Phase } from "./gen/flyteidl2/core/execution.enums";
 
 /**
  * The phases a connector reports, as flyteidl2 numbers them. `UNDEFINED` is a system error: a connector

@@ -3,13 +3,15 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 
-it("a server is SERVING before metrics, reflection, the service codecs, msgpack, zod, pino-pretty or the executor are loaded", async () => {
+it("a server is SERVING before metrics, reflection, the call pipeline, the service codecs, protobuf-es reflection, msgpack, zod, pino-pretty or the executor are loaded", async () => {
   const { stdout } = await promisify(execFile)(process.execPath, [path.join(__dirname, "fixtures/startup-modules.cjs")], {
     cwd: path.resolve(__dirname, ".."),
     env: { ...process.env, NODE_OPTIONS: "" },
     timeout: 30_000,
   });
-  const { atServing, afterServing } = JSON.parse(stdout.trim().split("\n").pop()!);
+  const { rootCodecs, atServing, afterServing } = JSON.parse(stdout.trim().split("\n").pop()!);
+  // The package root loads the generated enums only; message codecs wait for their first use.
+  expect(rootCodecs).toEqual([]);
   expect(atServing).toEqual([]);
   // Nor right after: prom-client waits for the first scrape, the descriptors for the first reflection call.
   expect(afterServing).toEqual([]);

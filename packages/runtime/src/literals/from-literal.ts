@@ -12,7 +12,8 @@ import type {
   Scalar,
   StructuredDataset,
 } from "../gen/flyteidl2/core/literals";
-import { BlobType_BlobDimensionality, type LiteralType, SimpleType } from "../gen/flyteidl2/core/types";
+import type { LiteralType } from "../gen/flyteidl2/core/types";
+import { BlobType_BlobDimensionality, SimpleType } from "../gen/flyteidl2/core/types.enums";
 import { columnsFromProto } from "./columns";
 import { MSGPACK_TAG, decodeMsgpack, isPlainObject } from "./json";
 import { describeType, typeKey } from "./literal-types";

@@ -2,7 +2,8 @@
  * The Flyte type of a JavaScript value when no declared type is at hand (outputs of an untyped task,
  * inputs the interface does not name).
  */
-import { BlobType_BlobDimensionality, type LiteralType, SimpleType } from "../gen/flyteidl2/core/types";
+import type { LiteralType } from "../gen/flyteidl2/core/types";
+import { BlobType_BlobDimensionality, SimpleType } from "../gen/flyteidl2/core/types.enums";
 import { isPlainObject, mapEntries } from "./json";
 import {
   blobType,

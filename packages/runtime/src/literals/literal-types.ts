@@ -1,12 +1,8 @@
 /**
  * Builders and predicates for flyteidl2 `LiteralType`s, shared by the converters and the type tokens.
  */
-import {
-  BlobType_BlobDimensionality,
-  LiteralType,
-  SimpleType,
-  type StructuredDatasetType_DatasetColumn,
-} from "../gen/flyteidl2/core/types";
+import type { LiteralType, StructuredDatasetType_DatasetColumn } from "../gen/flyteidl2/core/types";
+import { BlobType_BlobDimensionality, SimpleType } from "../gen/flyteidl2/core/types.enums";
 
 /** The annotation the Python SDK puts on `dict`, dataclass and pydantic types: values travel as msgpack. */
 export const MSGPACK_ANNOTATION = Object.freeze({
@@ -68,14 +64,28 @@ export function isOptionalType(type: LiteralType | undefined): boolean {
   return false;
 }
 
+type Generated = typeof import("../gen/flyteidl2/core/types");
+type Codec = Generated["LiteralType"];
+let codec: Codec | undefined;
+
+/**
+ * The LiteralType codec, loaded on first use: the authoring API needs only the enums to load, and the
+ * codecs (with every message they import) are most of what it would load otherwise.
+ */
+function literalTypeCodec(): Codec {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (codec ??= (require("../gen/flyteidl2/core/types") as Generated).LiteralType);
+}
+
 /** A deep copy, through the wire format, so a shared type is never aliased into a message. */
 export function cloneType(type: LiteralType): LiteralType {
+  const LiteralType = literalTypeCodec();
   return LiteralType.decode(LiteralType.encode(type).finish());
 }
 
 /** A stable identity of a type, for deduplication (same bytes ⇔ same type). */
 export function typeKey(type: LiteralType): string {
-  return Buffer.from(LiteralType.encode(type).finish()).toString("base64");
+  return Buffer.from(literalTypeCodec().encode(type).finish()).toString("base64");
 }
 
 /**

@@ -4,13 +4,8 @@
 import { ConnectorError, ErrorCode } from "../errors";
 import { fromMillis } from "./timestamp";
 import type { Literal, Primitive, Scalar } from "../gen/flyteidl2/core/literals";
-import {
-  BlobType_BlobDimensionality,
-  type BlobType,
-  type LiteralType,
-  SimpleType,
-  type StructuredDatasetType,
-} from "../gen/flyteidl2/core/types";
+import type { BlobType, LiteralType, StructuredDatasetType } from "../gen/flyteidl2/core/types";
+import { BlobType_BlobDimensionality, SimpleType } from "../gen/flyteidl2/core/types.enums";
 import { columnsToProto } from "./columns";
 import { guessLiteralType } from "./guess";
 import { MSGPACK_TAG, encodeMsgpack, isPlainObject, mapEntries, toJsonValue } from "./json";

@@ -1,18 +1,23 @@
 import { ConfigurationError } from "../errors";
-import { ResourceType } from "../gen/flyteidl2/core/identifier";
-import {
-  RuntimeMetadata_RuntimeType,
-  Sql_Dialect,
-  TaskTemplate as TaskTemplateMessage,
-  type TaskTemplate as TaskTemplateProto,
-} from "../gen/flyteidl2/core/tasks";
+import { ResourceType } from "../gen/flyteidl2/core/identifier.enums";
+import type { TaskTemplate as TaskTemplateProto } from "../gen/flyteidl2/core/tasks";
+import { RuntimeMetadata_RuntimeType, Sql_Dialect } from "../gen/flyteidl2/core/tasks.enums";
 import { Duration } from "../literals";
+import { RUNTIME_VERSION } from "../version";
 import { interfaceToProto, type TypeShape } from "./types";
 
-/** The version of this package, written into every template's `metadata.runtime`. */
-// A require, not an import: package.json sits outside `rootDir`, and the path holds from src/ and dist/ alike.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-export const RUNTIME_VERSION: string = (require("../../package.json") as { version: string }).version;
+export { RUNTIME_VERSION };
+
+type Generated = typeof import("../gen/flyteidl2/core/tasks");
+
+/**
+ * The TaskTemplate codec, loaded when the first template is built: task classes are defined as their
+ * module loads, and the authoring API stays light without the codecs (and every message they import).
+ */
+function templateCodec(): Generated["TaskTemplate"] {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require("../gen/flyteidl2/core/tasks") as Generated).TaskTemplate;
+}
 
 /** A task's typed interface: input and output names with their type tokens. */
 export interface TaskInterface<I extends TypeShape = TypeShape, O extends TypeShape = TypeShape> {
@@ -132,7 +137,7 @@ export class TaskTemplate<I extends TypeShape = TypeShape, O extends TypeShape =
       custom.secrets = { ...this.secrets };
     const statement = this.sql(context);
     const timeout = this.timeoutMs === undefined ? undefined : Duration.ofMillis(this.timeoutMs);
-    return TaskTemplateMessage.fromPartial({
+    return templateCodec().fromPartial({
       id: {
         resourceType: ResourceType.TASK,
         project: context.project,

@@ -4,7 +4,8 @@
  * the proto `TypedInterface` and type-checks `task.execute({ ... })`.
  */
 import type { TypedInterface, VariableMap } from "../gen/flyteidl2/core/interface";
-import { BlobType_BlobDimensionality, type LiteralType, SimpleType } from "../gen/flyteidl2/core/types";
+import type { LiteralType } from "../gen/flyteidl2/core/types";
+import { BlobType_BlobDimensionality, SimpleType } from "../gen/flyteidl2/core/types.enums";
 import {
   blobType,
   cloneType,

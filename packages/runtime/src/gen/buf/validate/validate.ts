@@ -5,28 +5,16 @@
 // source: buf/validate/validate.proto
 
 /* eslint-disable */
-import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { BinaryReader, BinaryWriter } from "../../../protobuf-wire";
 import { FieldDescriptorProto_Type } from "../../google/protobuf/descriptor";
 import { Duration } from "../../google/protobuf/duration";
 import { Timestamp } from "../../google/protobuf/timestamp";
+import { Ignore, KnownRegex } from "./validate.enums";
+export * from "./validate.enums";
 
 export const protobufPackage = "buf.validate";
 
 export const protobufFileName = "buf/validate/validate.proto";
-
-export enum Ignore {
-  IGNORE_UNSPECIFIED = 0,
-  IGNORE_IF_ZERO_VALUE = 1,
-  IGNORE_ALWAYS = 3,
-  UNRECOGNIZED = -1,
-}
-
-export enum KnownRegex {
-  KNOWN_REGEX_UNSPECIFIED = 0,
-  KNOWN_REGEX_HTTP_HEADER_NAME = 1,
-  KNOWN_REGEX_HTTP_HEADER_VALUE = 2,
-  UNRECOGNIZED = -1,
-}
 
 export interface Rule {
   id?: string | undefined;

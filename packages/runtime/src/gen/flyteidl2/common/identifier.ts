@@ -5,7 +5,7 @@
 // source: flyteidl2/common/identifier.proto
 
 /* eslint-disable */
-import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { BinaryReader, BinaryWriter } from "../../../protobuf-wire";
 
 export const protobufPackage = "flyteidl2.common";
 

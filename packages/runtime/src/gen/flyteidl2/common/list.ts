@@ -5,7 +5,9 @@
 // source: flyteidl2/common/list.proto
 
 /* eslint-disable */
-import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { BinaryReader, BinaryWriter } from "../../../protobuf-wire";
+import { Sort_Direction, Filter_Function } from "./list.enums";
+export * from "./list.enums";
 
 export const protobufPackage = "flyteidl2.common";
 
@@ -14,12 +16,6 @@ export const protobufFileName = "flyteidl2/common/list.proto";
 export interface Sort {
   key: string;
   direction: Sort_Direction;
-}
-
-export enum Sort_Direction {
-  DESCENDING = 0,
-  ASCENDING = 1,
-  UNRECOGNIZED = -1,
 }
 
 export interface ListRequest {
@@ -36,21 +32,6 @@ export interface Filter {
   function: Filter_Function;
   field: string;
   values: string[];
-}
-
-export enum Filter_Function {
-  EQUAL = 0,
-  NOT_EQUAL = 1,
-  GREATER_THAN = 2,
-  GREATER_THAN_OR_EQUAL = 3,
-  LESS_THAN = 4,
-  LESS_THAN_OR_EQUAL = 5,
-  CONTAINS = 6,
-  VALUE_IN = 7,
-  ENDS_WITH = 12,
-  NOT_ENDS_WITH = 13,
-  CONTAINS_CASE_INSENSITIVE = 14,
-  UNRECOGNIZED = -1,
 }
 
 function createBaseSort(): Sort {

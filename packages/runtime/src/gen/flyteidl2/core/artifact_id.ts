@@ -5,27 +5,14 @@
 // source: flyteidl2/core/artifact_id.proto
 
 /* eslint-disable */
-import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { BinaryReader, BinaryWriter } from "../../../protobuf-wire";
 import { Timestamp } from "../../google/protobuf/timestamp";
+import { Granularity, Operator } from "./artifact_id.enums";
+export * from "./artifact_id.enums";
 
 export const protobufPackage = "flyteidl2.core";
 
 export const protobufFileName = "flyteidl2/core/artifact_id.proto";
-
-export enum Granularity {
-  UNSET = 0,
-  MINUTE = 1,
-  HOUR = 2,
-  DAY = 3,
-  MONTH = 4,
-  UNRECOGNIZED = -1,
-}
-
-export enum Operator {
-  MINUS = 0,
-  PLUS = 1,
-  UNRECOGNIZED = -1,
-}
 
 export interface ArtifactKey {
   project: string;

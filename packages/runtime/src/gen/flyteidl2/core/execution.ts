@@ -5,9 +5,11 @@
 // source: flyteidl2/core/execution.proto
 
 /* eslint-disable */
-import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { BinaryReader, BinaryWriter } from "../../../protobuf-wire";
 import { Duration } from "../../google/protobuf/duration";
 import { Timestamp } from "../../google/protobuf/timestamp";
+import { ExecutionError_ErrorKind, ContainerError_Kind, TaskLog_MessageFormat, TaskLog_LinkType, QualityOfService_Tier } from "./execution.enums";
+export * from "./execution.enums";
 
 export const protobufPackage = "flyteidl2.core";
 
@@ -16,52 +18,10 @@ export const protobufFileName = "flyteidl2/core/execution.proto";
 export interface WorkflowExecution {
 }
 
-export enum WorkflowExecution_Phase {
-  UNDEFINED = 0,
-  QUEUED = 1,
-  RUNNING = 2,
-  SUCCEEDING = 3,
-  SUCCEEDED = 4,
-  FAILING = 5,
-  FAILED = 6,
-  ABORTED = 7,
-  TIMED_OUT = 8,
-  ABORTING = 9,
-  UNRECOGNIZED = -1,
-}
-
 export interface NodeExecution {
 }
 
-export enum NodeExecution_Phase {
-  UNDEFINED = 0,
-  QUEUED = 1,
-  RUNNING = 2,
-  SUCCEEDED = 3,
-  FAILING = 4,
-  FAILED = 5,
-  ABORTED = 6,
-  SKIPPED = 7,
-  TIMED_OUT = 8,
-  DYNAMIC_RUNNING = 9,
-  RECOVERED = 10,
-  UNRECOGNIZED = -1,
-}
-
 export interface TaskExecution {
-}
-
-export enum TaskExecution_Phase {
-  UNDEFINED = 0,
-  QUEUED = 1,
-  RUNNING = 2,
-  SUCCEEDED = 3,
-  ABORTED = 4,
-  FAILED = 5,
-  INITIALIZING = 6,
-  WAITING_FOR_RESOURCES = 7,
-  RETRYABLE_FAILED = 8,
-  UNRECOGNIZED = -1,
 }
 
 export interface ExecutionError {
@@ -74,24 +34,11 @@ export interface ExecutionError {
   recoverability: ContainerError_Kind;
 }
 
-export enum ExecutionError_ErrorKind {
-  UNKNOWN = 0,
-  USER = 1,
-  SYSTEM = 2,
-  UNRECOGNIZED = -1,
-}
-
 export interface ContainerError {
   code: string;
   message: string;
   kind: ContainerError_Kind;
   origin: ExecutionError_ErrorKind;
-}
-
-export enum ContainerError_Kind {
-  NON_RECOVERABLE = 0,
-  RECOVERABLE = 1,
-  UNRECOGNIZED = -1,
 }
 
 export interface ErrorDocument {
@@ -108,20 +55,6 @@ export interface TaskLog {
   linkType: TaskLog_LinkType;
   ready: boolean;
   iconUri: string;
-}
-
-export enum TaskLog_MessageFormat {
-  UNKNOWN = 0,
-  CSV = 1,
-  JSON = 2,
-  UNRECOGNIZED = -1,
-}
-
-export enum TaskLog_LinkType {
-  EXTERNAL = 0,
-  DASHBOARD = 1,
-  IDE = 2,
-  UNRECOGNIZED = -1,
 }
 
 export interface LogContext {
@@ -161,14 +94,6 @@ export interface QualityOfService {
     | { $case: "tier"; value: QualityOfService_Tier }
     | { $case: "spec"; value: QualityOfServiceSpec }
     | undefined;
-}
-
-export enum QualityOfService_Tier {
-  UNDEFINED = 0,
-  HIGH = 1,
-  MEDIUM = 2,
-  LOW = 3,
-  UNRECOGNIZED = -1,
 }
 
 function createBaseWorkflowExecution(): WorkflowExecution {

@@ -5,20 +5,13 @@
 // source: flyteidl2/core/identifier.proto
 
 /* eslint-disable */
-import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { BinaryReader, BinaryWriter } from "../../../protobuf-wire";
+import { ResourceType } from "./identifier.enums";
+export * from "./identifier.enums";
 
 export const protobufPackage = "flyteidl2.core";
 
 export const protobufFileName = "flyteidl2/core/identifier.proto";
-
-export enum ResourceType {
-  UNSPECIFIED = 0,
-  TASK = 1,
-  WORKFLOW = 2,
-  LAUNCH_PLAN = 3,
-  DATASET = 4,
-  UNRECOGNIZED = -1,
-}
 
 export interface Identifier {
   resourceType: ResourceType;

@@ -5,7 +5,7 @@
 // source: flyteidl2/core/interface.proto
 
 /* eslint-disable */
-import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { BinaryReader, BinaryWriter } from "../../../protobuf-wire";
 import { ArtifactID, ArtifactQuery, ArtifactTag } from "./artifact_id";
 import { Literal } from "./literals";
 import { LiteralType } from "./types";

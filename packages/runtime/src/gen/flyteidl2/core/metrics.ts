@@ -5,7 +5,7 @@
 // source: flyteidl2/core/metrics.proto
 
 /* eslint-disable */
-import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { BinaryReader, BinaryWriter } from "../../../protobuf-wire";
 import { Struct } from "../../google/protobuf/struct";
 
 export const protobufPackage = "flyteidl2.core";

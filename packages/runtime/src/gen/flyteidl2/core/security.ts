@@ -5,7 +5,9 @@
 // source: flyteidl2/core/security.proto
 
 /* eslint-disable */
-import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { BinaryReader, BinaryWriter } from "../../../protobuf-wire";
+import { Secret_MountType, OAuth2TokenRequest_Type } from "./security.enums";
+export * from "./security.enums";
 
 export const protobufPackage = "flyteidl2.core";
 
@@ -17,13 +19,6 @@ export interface Secret {
   key: string;
   mountRequirement: Secret_MountType;
   envVar: string;
-}
-
-export enum Secret_MountType {
-  ANY = 0,
-  ENV_VAR = 1,
-  FILE = 2,
-  UNRECOGNIZED = -1,
 }
 
 export interface Connection {
@@ -60,11 +55,6 @@ export interface OAuth2TokenRequest {
   client?: OAuth2Client | undefined;
   idpDiscoveryEndpoint: string;
   tokenEndpoint: string;
-}
-
-export enum OAuth2TokenRequest_Type {
-  CLIENT_CREDENTIALS = 0,
-  UNRECOGNIZED = -1,
 }
 
 export interface SecurityContext {

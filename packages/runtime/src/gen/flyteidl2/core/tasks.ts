@@ -5,7 +5,7 @@
 // source: flyteidl2/core/tasks.proto
 
 /* eslint-disable */
-import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { BinaryReader, BinaryWriter } from "../../../protobuf-wire";
 import { Duration } from "../../google/protobuf/duration";
 import { Struct } from "../../google/protobuf/struct";
 import { BoolValue } from "../../google/protobuf/wrappers";
@@ -15,6 +15,8 @@ import { Identifier } from "./identifier";
 import { TypedInterface } from "./interface";
 import { KeyValuePair, RetryStrategy, TimeoutStrategy } from "./literals";
 import { SecurityContext } from "./security";
+import { Resources_ResourceName, GPUAccelerator_DeviceClass, RuntimeMetadata_RuntimeType, Container_Architecture, IOStrategy_DownloadMode, IOStrategy_UploadMode, DataLoadingConfig_LiteralMapFormat, Sql_Dialect } from "./tasks.enums";
+export * from "./tasks.enums";
 
 export const protobufPackage = "flyteidl2.core";
 
@@ -23,16 +25,6 @@ export const protobufFileName = "flyteidl2/core/tasks.proto";
 export interface Resources {
   requests: Resources_ResourceEntry[];
   limits: Resources_ResourceEntry[];
-}
-
-export enum Resources_ResourceName {
-  UNKNOWN = 0,
-  CPU = 1,
-  GPU = 2,
-  MEMORY = 3,
-  STORAGE = 4,
-  EPHEMERAL_STORAGE = 5,
-  UNRECOGNIZED = -1,
 }
 
 export interface Resources_ResourceEntry {
@@ -47,15 +39,6 @@ export interface GPUAccelerator {
     | { $case: "partitionSize"; value: string }
     | undefined;
   deviceClass: GPUAccelerator_DeviceClass;
-}
-
-export enum GPUAccelerator_DeviceClass {
-  NVIDIA_GPU = 0,
-  GOOGLE_TPU = 1,
-  AMAZON_NEURON = 2,
-  AMD_GPU = 3,
-  HABANA_GAUDI = 4,
-  UNRECOGNIZED = -1,
 }
 
 export interface SharedMemory {
@@ -73,12 +56,6 @@ export interface RuntimeMetadata {
   type: RuntimeMetadata_RuntimeType;
   version: string;
   flavor: string;
-}
-
-export enum RuntimeMetadata_RuntimeType {
-  OTHER = 0,
-  FLYTE_SDK = 1,
-  UNRECOGNIZED = -1,
 }
 
 export interface TaskMetadata {
@@ -149,32 +126,9 @@ export interface Container {
   architecture: Container_Architecture;
 }
 
-export enum Container_Architecture {
-  UNKNOWN = 0,
-  AMD64 = 1,
-  ARM64 = 2,
-  ARM_V6 = 3,
-  ARM_V7 = 4,
-  UNRECOGNIZED = -1,
-}
-
 export interface IOStrategy {
   downloadMode: IOStrategy_DownloadMode;
   uploadMode: IOStrategy_UploadMode;
-}
-
-export enum IOStrategy_DownloadMode {
-  DOWNLOAD_EAGER = 0,
-  DOWNLOAD_STREAM = 1,
-  DO_NOT_DOWNLOAD = 2,
-  UNRECOGNIZED = -1,
-}
-
-export enum IOStrategy_UploadMode {
-  UPLOAD_ON_EXIT = 0,
-  UPLOAD_EAGER = 1,
-  DO_NOT_UPLOAD = 2,
-  UNRECOGNIZED = -1,
 }
 
 export interface DataLoadingConfig {
@@ -183,13 +137,6 @@ export interface DataLoadingConfig {
   outputPath: string;
   format: DataLoadingConfig_LiteralMapFormat;
   ioStrategy?: IOStrategy | undefined;
-}
-
-export enum DataLoadingConfig_LiteralMapFormat {
-  JSON = 0,
-  YAML = 1,
-  PROTO = 2,
-  UNRECOGNIZED = -1,
 }
 
 export interface K8sPod {
@@ -217,14 +164,6 @@ export interface K8sObjectMetadata_AnnotationsEntry {
 export interface Sql {
   statement: string;
   dialect: Sql_Dialect;
-}
-
-export enum Sql_Dialect {
-  UNDEFINED = 0,
-  ANSI = 1,
-  HIVE = 2,
-  OTHER = 3,
-  UNRECOGNIZED = -1,
 }
 
 function createBaseResources(): Resources {

@@ -5,26 +5,14 @@
 // source: flyteidl2/core/types.proto
 
 /* eslint-disable */
-import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { BinaryReader, BinaryWriter } from "../../../protobuf-wire";
 import { Struct } from "../../google/protobuf/struct";
+import { SimpleType, SchemaType_SchemaColumn_SchemaColumnType, BlobType_BlobDimensionality } from "./types.enums";
+export * from "./types.enums";
 
 export const protobufPackage = "flyteidl2.core";
 
 export const protobufFileName = "flyteidl2/core/types.proto";
-
-export enum SimpleType {
-  NONE = 0,
-  INTEGER = 1,
-  FLOAT = 2,
-  STRING = 3,
-  BOOLEAN = 4,
-  DATETIME = 5,
-  DURATION = 6,
-  BINARY = 7,
-  ERROR = 8,
-  STRUCT = 9,
-  UNRECOGNIZED = -1,
-}
 
 export interface SchemaType {
   columns: SchemaType_SchemaColumn[];
@@ -33,16 +21,6 @@ export interface SchemaType {
 export interface SchemaType_SchemaColumn {
   name: string;
   type: SchemaType_SchemaColumn_SchemaColumnType;
-}
-
-export enum SchemaType_SchemaColumn_SchemaColumnType {
-  INTEGER = 0,
-  FLOAT = 1,
-  STRING = 2,
-  BOOLEAN = 3,
-  DATETIME = 4,
-  DURATION = 5,
-  UNRECOGNIZED = -1,
 }
 
 export interface StructuredDatasetType {
@@ -60,12 +38,6 @@ export interface StructuredDatasetType_DatasetColumn {
 export interface BlobType {
   format: string;
   dimensionality: BlobType_BlobDimensionality;
-}
-
-export enum BlobType_BlobDimensionality {
-  SINGLE = 0,
-  MULTIPART = 1,
-  UNRECOGNIZED = -1,
 }
 
 export interface EnumType {

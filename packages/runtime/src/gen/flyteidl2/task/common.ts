@@ -5,29 +5,16 @@
 // source: flyteidl2/task/common.proto
 
 /* eslint-disable */
-import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { BinaryReader, BinaryWriter } from "../../../protobuf-wire";
 import { Timestamp } from "../../google/protobuf/timestamp";
 import { Parameter } from "../core/interface";
 import { KeyValuePair, Literal } from "../core/literals";
+import { FixedRateUnit, TriggerAutomationSpecType } from "./common.enums";
+export * from "./common.enums";
 
 export const protobufPackage = "flyteidl2.task";
 
 export const protobufFileName = "flyteidl2/task/common.proto";
-
-export enum FixedRateUnit {
-  FIXED_RATE_UNIT_UNSPECIFIED = 0,
-  FIXED_RATE_UNIT_MINUTE = 1,
-  FIXED_RATE_UNIT_HOUR = 2,
-  FIXED_RATE_UNIT_DAY = 3,
-  UNRECOGNIZED = -1,
-}
-
-export enum TriggerAutomationSpecType {
-  TYPE_UNSPECIFIED = 0,
-  TYPE_NONE = 1,
-  TYPE_SCHEDULE = 2,
-  UNRECOGNIZED = -1,
-}
 
 export interface NamedParameter {
   name: string;

@@ -5,36 +5,13 @@
 // source: google/protobuf/descriptor.proto
 
 /* eslint-disable */
-import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { BinaryReader, BinaryWriter } from "../../../protobuf-wire";
+import { Edition, SymbolVisibility, ExtensionRangeOptions_VerificationState, FieldDescriptorProto_Type, FieldDescriptorProto_Label, FileOptions_OptimizeMode, FieldOptions_CType, FieldOptions_JSType, FieldOptions_OptionRetention, FieldOptions_OptionTargetType, MethodOptions_IdempotencyLevel, FeatureSet_FieldPresence, FeatureSet_EnumType, FeatureSet_RepeatedFieldEncoding, FeatureSet_Utf8Validation, FeatureSet_MessageEncoding, FeatureSet_JsonFormat, FeatureSet_EnforceNamingStyle, FeatureSet_VisibilityFeature_DefaultSymbolVisibility, FeatureSet_ProtoLimitsFeature_EnforceProtoLimits, GeneratedCodeInfo_Annotation_Semantic } from "./descriptor.enums";
+export * from "./descriptor.enums";
 
 export const protobufPackage = "google.protobuf";
 
 export const protobufFileName = "google/protobuf/descriptor.proto";
-
-export enum Edition {
-  EDITION_UNKNOWN = 0,
-  EDITION_LEGACY = 900,
-  EDITION_PROTO2 = 998,
-  EDITION_PROTO3 = 999,
-  EDITION_2023 = 1000,
-  EDITION_2024 = 1001,
-  EDITION_2026 = 1002,
-  EDITION_UNSTABLE = 9999,
-  EDITION_1_TEST_ONLY = 1,
-  EDITION_2_TEST_ONLY = 2,
-  EDITION_99997_TEST_ONLY = 99997,
-  EDITION_99998_TEST_ONLY = 99998,
-  EDITION_99999_TEST_ONLY = 99999,
-  EDITION_MAX = 2147483647,
-  UNRECOGNIZED = -1,
-}
-
-export enum SymbolVisibility {
-  VISIBILITY_UNSET = 0,
-  VISIBILITY_LOCAL = 1,
-  VISIBILITY_EXPORT = 2,
-  UNRECOGNIZED = -1,
-}
 
 export interface FileDescriptorSet {
   file: FileDescriptorProto[];
@@ -89,12 +66,6 @@ export interface ExtensionRangeOptions {
   verification?: ExtensionRangeOptions_VerificationState | undefined;
 }
 
-export enum ExtensionRangeOptions_VerificationState {
-  DECLARATION = 0,
-  UNVERIFIED = 1,
-  UNRECOGNIZED = -1,
-}
-
 export interface ExtensionRangeOptions_Declaration {
   number?: number | undefined;
   fullName?: string | undefined;
@@ -115,35 +86,6 @@ export interface FieldDescriptorProto {
   jsonName?: string | undefined;
   options?: FieldOptions | undefined;
   proto3Optional?: boolean | undefined;
-}
-
-export enum FieldDescriptorProto_Type {
-  TYPE_DOUBLE = 1,
-  TYPE_FLOAT = 2,
-  TYPE_INT64 = 3,
-  TYPE_UINT64 = 4,
-  TYPE_INT32 = 5,
-  TYPE_FIXED64 = 6,
-  TYPE_FIXED32 = 7,
-  TYPE_BOOL = 8,
-  TYPE_STRING = 9,
-  TYPE_GROUP = 10,
-  TYPE_MESSAGE = 11,
-  TYPE_BYTES = 12,
-  TYPE_UINT32 = 13,
-  TYPE_ENUM = 14,
-  TYPE_SFIXED32 = 15,
-  TYPE_SFIXED64 = 16,
-  TYPE_SINT32 = 17,
-  TYPE_SINT64 = 18,
-  UNRECOGNIZED = -1,
-}
-
-export enum FieldDescriptorProto_Label {
-  LABEL_OPTIONAL = 1,
-  LABEL_REPEATED = 3,
-  LABEL_REQUIRED = 2,
-  UNRECOGNIZED = -1,
 }
 
 export interface OneofDescriptorProto {
@@ -213,13 +155,6 @@ export interface FileOptions {
   uninterpretedOption: UninterpretedOption[];
 }
 
-export enum FileOptions_OptimizeMode {
-  SPEED = 1,
-  CODE_SIZE = 2,
-  LITE_RUNTIME = 3,
-  UNRECOGNIZED = -1,
-}
-
 export interface MessageOptions {
   messageSetWireFormat?: boolean | undefined;
   noStandardDescriptorAccessor?: boolean | undefined;
@@ -251,41 +186,6 @@ export interface FieldOptions {
   features?: FeatureSet | undefined;
   featureSupport?: FieldOptions_FeatureSupport | undefined;
   uninterpretedOption: UninterpretedOption[];
-}
-
-export enum FieldOptions_CType {
-  STRING = 0,
-  CORD = 1,
-  STRING_PIECE = 2,
-  UNRECOGNIZED = -1,
-}
-
-export enum FieldOptions_JSType {
-  JS_NORMAL = 0,
-  JS_STRING = 1,
-  JS_NUMBER = 2,
-  UNRECOGNIZED = -1,
-}
-
-export enum FieldOptions_OptionRetention {
-  RETENTION_UNKNOWN = 0,
-  RETENTION_RUNTIME = 1,
-  RETENTION_SOURCE = 2,
-  UNRECOGNIZED = -1,
-}
-
-export enum FieldOptions_OptionTargetType {
-  TARGET_TYPE_UNKNOWN = 0,
-  TARGET_TYPE_FILE = 1,
-  TARGET_TYPE_EXTENSION_RANGE = 2,
-  TARGET_TYPE_MESSAGE = 3,
-  TARGET_TYPE_FIELD = 4,
-  TARGET_TYPE_ONEOF = 5,
-  TARGET_TYPE_ENUM = 6,
-  TARGET_TYPE_ENUM_ENTRY = 7,
-  TARGET_TYPE_SERVICE = 8,
-  TARGET_TYPE_METHOD = 9,
-  UNRECOGNIZED = -1,
 }
 
 export interface FieldOptions_EditionDefault {
@@ -338,13 +238,6 @@ export interface MethodOptions {
   uninterpretedOption: UninterpretedOption[];
 }
 
-export enum MethodOptions_IdempotencyLevel {
-  IDEMPOTENCY_UNKNOWN = 0,
-  NO_SIDE_EFFECTS = 1,
-  IDEMPOTENT = 2,
-  UNRECOGNIZED = -1,
-}
-
 export interface UninterpretedOption {
   name: UninterpretedOption_NamePart[];
   identifierValue?: string | undefined;
@@ -372,77 +265,10 @@ export interface FeatureSet {
   enforceProtoLimits?: FeatureSet_ProtoLimitsFeature_EnforceProtoLimits | undefined;
 }
 
-export enum FeatureSet_FieldPresence {
-  FIELD_PRESENCE_UNKNOWN = 0,
-  EXPLICIT = 1,
-  IMPLICIT = 2,
-  LEGACY_REQUIRED = 3,
-  UNRECOGNIZED = -1,
-}
-
-export enum FeatureSet_EnumType {
-  ENUM_TYPE_UNKNOWN = 0,
-  OPEN = 1,
-  CLOSED = 2,
-  UNRECOGNIZED = -1,
-}
-
-export enum FeatureSet_RepeatedFieldEncoding {
-  REPEATED_FIELD_ENCODING_UNKNOWN = 0,
-  PACKED = 1,
-  EXPANDED = 2,
-  UNRECOGNIZED = -1,
-}
-
-export enum FeatureSet_Utf8Validation {
-  UTF8_VALIDATION_UNKNOWN = 0,
-  VERIFY = 2,
-  NONE = 3,
-  UNRECOGNIZED = -1,
-}
-
-export enum FeatureSet_MessageEncoding {
-  MESSAGE_ENCODING_UNKNOWN = 0,
-  LENGTH_PREFIXED = 1,
-  DELIMITED = 2,
-  UNRECOGNIZED = -1,
-}
-
-export enum FeatureSet_JsonFormat {
-  JSON_FORMAT_UNKNOWN = 0,
-  ALLOW = 1,
-  LEGACY_BEST_EFFORT = 2,
-  UNRECOGNIZED = -1,
-}
-
-export enum FeatureSet_EnforceNamingStyle {
-  ENFORCE_NAMING_STYLE_UNKNOWN = 0,
-  STYLE2024 = 1,
-  STYLE_LEGACY = 2,
-  STYLE2026 = 3,
-  UNRECOGNIZED = -1,
-}
-
 export interface FeatureSet_VisibilityFeature {
 }
 
-export enum FeatureSet_VisibilityFeature_DefaultSymbolVisibility {
-  DEFAULT_SYMBOL_VISIBILITY_UNKNOWN = 0,
-  EXPORT_ALL = 1,
-  EXPORT_TOP_LEVEL = 2,
-  LOCAL_ALL = 3,
-  STRICT = 4,
-  UNRECOGNIZED = -1,
-}
-
 export interface FeatureSet_ProtoLimitsFeature {
-}
-
-export enum FeatureSet_ProtoLimitsFeature_EnforceProtoLimits {
-  PROTO_LIMITS_UNKNOWN = 0,
-  LEGACY_NO_EXPLICIT_LIMITS = 1,
-  PROTO_LIMITS2026 = 2,
-  UNRECOGNIZED = -1,
 }
 
 export interface FeatureSetDefaults {
@@ -479,13 +305,6 @@ export interface GeneratedCodeInfo_Annotation {
   begin?: number | undefined;
   end?: number | undefined;
   semantic?: GeneratedCodeInfo_Annotation_Semantic | undefined;
-}
-
-export enum GeneratedCodeInfo_Annotation_Semantic {
-  NONE = 0,
-  SET = 1,
-  ALIAS = 2,
-  UNRECOGNIZED = -1,
 }
 
 function createBaseFileDescriptorSet(): FileDescriptorSet {

@@ -5,16 +5,13 @@
 // source: google/protobuf/struct.proto
 
 /* eslint-disable */
-import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { BinaryReader, BinaryWriter } from "../../../protobuf-wire";
+import { NullValue } from "./struct.enums";
+export * from "./struct.enums";
 
 export const protobufPackage = "google.protobuf";
 
 export const protobufFileName = "google/protobuf/struct.proto";
-
-export enum NullValue {
-  NULL_VALUE = 0,
-  UNRECOGNIZED = -1,
-}
 
 export interface Struct {
   fields: { [key: string]: any | undefined };

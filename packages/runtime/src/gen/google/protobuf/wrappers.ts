@@ -5,7 +5,7 @@
 // source: google/protobuf/wrappers.proto
 
 /* eslint-disable */
-import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { BinaryReader, BinaryWriter } from "../../../protobuf-wire";
 
 export const protobufPackage = "google.protobuf";
 

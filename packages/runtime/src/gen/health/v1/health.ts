@@ -5,7 +5,7 @@
 // source: health/v1/health.proto
 
 /* eslint-disable */
-import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { BinaryReader, BinaryWriter } from "../../../protobuf-wire";
 import {
   type CallOptions,
   type ChannelCredentials,
@@ -20,6 +20,8 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { HealthCheckResponse_ServingStatus } from "./health.enums";
+export * from "./health.enums";
 
 export const protobufPackage = "grpc.health.v1";
 
@@ -44,15 +46,6 @@ export interface HealthCheckRequest {
 
 export interface HealthCheckResponse {
   status: HealthCheckResponse_ServingStatus;
-}
-
-export enum HealthCheckResponse_ServingStatus {
-  UNKNOWN = 0,
-  SERVING = 1,
-  NOT_SERVING = 2,
-  /** SERVICE_UNKNOWN - Used only by the Watch method. */
-  SERVICE_UNKNOWN = 3,
-  UNRECOGNIZED = -1,
 }
 
 function createBaseHealthListRequest(): HealthListRequest {

@@ -5,27 +5,15 @@
 // source: flyteidl2/logs/dataplane/payload.proto
 
 /* eslint-disable */
-import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { BinaryReader, BinaryWriter } from "../../../../protobuf-wire";
 import { Timestamp } from "../../../google/protobuf/timestamp";
 import { Sort_Direction } from "../../common/list";
+import { LogLineOriginator } from "./payload.enums";
+export * from "./payload.enums";
 
 export const protobufPackage = "flyteidl2.logs.dataplane";
 
 export const protobufFileName = "flyteidl2/logs/dataplane/payload.proto";
-
-export enum LogLineOriginator {
-  UNKNOWN = 0,
-  USER = 1,
-  SYSTEM = 2,
-  UNRECOGNIZED = -1,
-}
-
-export enum LogsSource {
-  LIVE_OR_PERSISTED = 0,
-  LIVE_ONLY = 1,
-  PERSISTED_ONLY = 2,
-  UNRECOGNIZED = -1,
-}
 
 export interface PodResource {
   namespace: string;
