@@ -36,8 +36,6 @@ export const MAX_STATUS_MESSAGE_LENGTH = 1000;
 /** Longest task type name written into log fields and messages. */
 const MAX_NAME_IN_LOGS = 200;
 
-export { MalformedRequest };
-
 export interface CallPipelineOptions {
   /** The connectors to call. */
   registry: ConnectorRegistry;
