@@ -101,27 +101,31 @@ run(path.join(root, "node_modules/.bin/buf"), [
 ]);
 rmSync(buildDir, { recursive: true, force: true });
 
-// The codecs import BinaryReader/BinaryWriter from the runtime's protobuf-wire module instead of the
-// `@bufbuild/protobuf/wire` entry, which also loads the reflection runtime (~15 ms of every start).
+// Two rewrites of the generated files, for the server's start-up, in one pass over them:
+// - The codecs import BinaryReader/BinaryWriter from the runtime's protobuf-wire module instead of the
+//   `@bufbuild/protobuf/wire` entry, which also loads the reflection runtime (~15 ms of every start).
+// - Each file's enums go to a module of their own beside it (`types.ts` → `types.enums.ts`), which the file
+//   re-exports: code that needs only an enum's values (phases, literal types) loads a few lines, not the
+//   codecs of every message the file and its imports define (~400 KB for the authoring API's enums).
 const genDir = path.join(outRoot, "packages/runtime/src/gen");
 const WIRE_IMPORT = 'from "@bufbuild/protobuf/wire";';
+const ENUM_BLOCK = /(?:\/\*\*(?:(?!\*\/)[\s\S])*\*\/\n)?export enum (\w+) \{\n[\s\S]*?\n\}\n\n?/g;
+// The listing is taken before any `.enums.ts` file is written, so it holds generated files only.
 for (const entry of readdirSync(genDir, { recursive: true, withFileTypes: true })) {
   if (!entry.isFile() || !entry.name.endsWith(".ts")) continue;
   const file = path.join(entry.parentPath ?? entry.path, entry.name);
-  const text = readFileSync(file, "utf8");
-  if (!text.includes(WIRE_IMPORT)) continue;
-  const shim = path.relative(path.dirname(file), path.join(genDir, "../protobuf-wire")).split(path.sep).join("/");
-  writeFileSync(file, text.replace(WIRE_IMPORT, `from "${shim}";`));
+  let text = readFileSync(file, "utf8");
+  const original = text;
+  if (text.includes(WIRE_IMPORT)) {
+    const shim = path.relative(path.dirname(file), path.join(genDir, "../protobuf-wire")).split(path.sep).join("/");
+    text = text.replace(WIRE_IMPORT, `from "${shim}";`);
+  }
+  text = splitEnums(text, path.dirname(file), entry.name.replace(/\.ts$/, ""));
+  if (text !== original) writeFileSync(file, text);
 }
 
-// Each file's enums go to a module of their own beside it (`types.ts` → `types.enums.ts`), which the file
-// re-exports: code that needs only an enum's values (phases, literal types) loads a few lines, not the
-// codecs of every message the file and its imports define (~400 KB for the authoring API's enums).
-const ENUM_BLOCK = /(?:\/\*\*(?:(?!\*\/)[\s\S])*\*\/\n)?export enum (\w+) \{\n[\s\S]*?\n\}\n\n?/g;
-for (const entry of readdirSync(genDir, { recursive: true, withFileTypes: true })) {
-  if (!entry.isFile() || !entry.name.endsWith(".ts") || entry.name.endsWith(".enums.ts")) continue;
-  const file = path.join(entry.parentPath ?? entry.path, entry.name);
-  const text = readFileSync(file, "utf8");
+/** Writes the enums of a generated file to `<base>.enums.ts` beside it; returns the file's text without them. */
+function splitEnums(text, dir, base) {
   const names = [];
   const blocks = [];
   const rest = text.replace(ENUM_BLOCK, (block, name) => {
@@ -129,10 +133,9 @@ for (const entry of readdirSync(genDir, { recursive: true, withFileTypes: true }
     blocks.push(block.trimEnd() + "\n");
     return "";
   });
-  if (names.length === 0) continue;
-  const base = entry.name.replace(/\.ts$/, "");
+  if (names.length === 0) return text;
   const header = text.slice(0, text.indexOf("/* eslint-disable */"));
-  writeFileSync(path.join(path.dirname(file), `${base}.enums.ts`), `${header}${blocks.join("\n")}`);
+  writeFileSync(path.join(dir, `${base}.enums.ts`), `${header}${blocks.join("\n")}`);
   // Where the file itself uses an enum, it imports it; everything else reaches it through the re-export.
   const used = names.filter((name) => new RegExp(`\\b${name}\\b`).test(rest));
   const lines = [
@@ -145,7 +148,7 @@ for (const entry of readdirSync(genDir, { recursive: true, withFileTypes: true }
     lastImport >= 0
       ? rest.indexOf("\n", rest.indexOf(";", lastImport)) + 1
       : rest.indexOf("\n", rest.indexOf("/* eslint-disable */")) + 1;
-  writeFileSync(file, `${rest.slice(0, at)}${lines.join("\n")}\n${rest.slice(at)}`.replace(/\n{3,}/g, "\n\n"));
+  return `${rest.slice(0, at)}${lines.join("\n")}\n${rest.slice(at)}`.replace(/\n{3,}/g, "\n\n");
 }
 
 // The server's reflection service needs the descriptors at run time; ship them inside the package.
