@@ -67,13 +67,7 @@ export class GrpcConnectorService {
             if (call.write(message)) resolve();
             else call.once("drain", resolve);
           });
-        let streamed: Promise<void>;
-        try {
-          streamed = pipeline().getTaskLogs(call.request, scope, send);
-        } catch (error) {
-          streamed = Promise.reject(ConnectorError.from(error)); // the pipeline could not be made
-        }
-        streamed.then(
+        started(() => pipeline().getTaskLogs(call.request, scope, send)).then(
           () => {
             this.hooks.leave(scope);
             call.end();
@@ -110,13 +104,7 @@ export class GrpcConnectorService {
   #unary<T>(call: ServerCall, callback: sendUnaryData<T>, run: (scope: CallScope) => Promise<T>): void {
     const scope = this.#scope(call);
     this.hooks.enter(scope);
-    let answer: Promise<T>;
-    try {
-      answer = run(scope);
-    } catch (error) {
-      answer = Promise.reject(ConnectorError.from(error)); // the pipeline could not be made
-    }
-    answer.then(
+    started(() => run(scope)).then(
       (response) => {
         this.hooks.leave(scope);
         callback(null, response);
@@ -139,6 +127,15 @@ export class GrpcConnectorService {
       else scope.cancel();
     });
     return scope;
+  }
+}
+
+/** `start()`'s promise, or a rejection with what it threw (the pipeline could not be made). */
+function started<T>(start: () => Promise<T>): Promise<T> {
+  try {
+    return start();
+  } catch (error) {
+    return Promise.reject(ConnectorError.from(error));
   }
 }
 
