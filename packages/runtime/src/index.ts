@@ -85,7 +85,7 @@ export {
   type BlobOptions,
   type DataFrameColumn,
   type DataFrameOptions,
-} from "./literals";
+} from "./literals/values";
 export {
   TaskTemplate,
   type SerializationContext,

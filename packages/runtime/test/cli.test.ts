@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { createRequest } from "./support/requests";
 import { UpstreamClient } from "@flyte-connectors/testing";
+import { discoverConnectorPackages } from "../src/cli";
 
 const runtimeDir = path.resolve(__dirname, "..");
 const bin = path.join(runtimeDir, "dist/cli/main.js");
@@ -101,6 +102,32 @@ describe("flyte-connector CLI", () => {
       expect(listed.stderr).toBe("");
       expect(listed.stdout).toMatch(/CLI Test Connector\s+cli_test_task\s+0\s+@acme\/discovered-connector/);
       expect(listed.stdout.trim().split("\n")).toHaveLength(2); // the header and the one connector
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
+  });
+
+  it("discovery reads manifests of any size and skips what is not a readable connector manifest", () => {
+    const project = mkdtempSync(path.join(os.tmpdir(), "discovery-scan-"));
+    const nm = path.join(project, "node_modules");
+    const manifest = (dir: string, text: string) => {
+      mkdirSync(path.join(nm, dir), { recursive: true });
+      writeFileSync(path.join(nm, dir, "package.json"), text);
+    };
+    // The field after 200 KB of keywords: past the scan's first read buffer (64 KiB), which must grow.
+    const keywords = Array.from({ length: 20_000 }, (_, i) => `keyword-${i}`);
+    manifest("big-connector", JSON.stringify({ name: "big-connector", keywords, main: "main.js", flyteConnector: true }));
+    manifest("@acme/path-connector", JSON.stringify({ name: "@acme/path-connector", flyteConnector: "lib/entry.cjs" }));
+    manifest("plain", JSON.stringify({ name: "plain", description: "mentions flyteConnector in prose only" }));
+    manifest("broken", '{ "name": "broken", "flyteConnector": true,'); // not JSON: skipped, not fatal
+    mkdirSync(path.join(nm, "no-manifest"), { recursive: true });
+    mkdirSync(path.join(nm, "dir-manifest/package.json"), { recursive: true }); // a folder named package.json
+    writeFileSync(path.join(nm, "stray-file"), "");
+    try {
+      expect(discoverConnectorPackages(project)).toEqual([
+        { name: "@acme/path-connector", entry: path.join(nm, "@acme/path-connector/lib/entry.cjs") },
+        { name: "big-connector", entry: path.join(nm, "big-connector/main.js") },
+      ]);
     } finally {
       rmSync(project, { recursive: true, force: true });
     }

@@ -9,9 +9,10 @@ it("a server is SERVING before metrics, reflection, the call pipeline, the servi
     env: { ...process.env, NODE_OPTIONS: "" },
     timeout: 30_000,
   });
-  const { rootCodecs, atServing, afterServing } = JSON.parse(stdout.trim().split("\n").pop()!);
-  // The package root loads the generated enums only; message codecs wait for their first use.
+  const { rootCodecs, rootConversion, atServing, afterServing } = JSON.parse(stdout.trim().split("\n").pop()!);
+  // The package root loads the generated enums only; message codecs and literal conversion wait for their first use.
   expect(rootCodecs).toEqual([]);
+  expect(rootConversion).toEqual([]);
   expect(atServing).toEqual([]);
   // Nor right after: prom-client waits for the first scrape, the descriptors for the first reflection call.
   expect(afterServing).toEqual([]);

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { AsyncConnector } from "../connector";
@@ -150,11 +150,13 @@ export function discoverConnectorPackages(cwd = process.cwd()): Array<{ name: st
 
 function packageDirs(nodeModules: string): string[] {
   const dirs: string[] = [];
+  // String concatenation, not path.join: readdir names hold no separators, and path.join's normalising of
+  // ~1000 paths shows in start-up.
   for (const entry of safeReaddir(nodeModules)) {
     if (entry.startsWith(".")) continue;
-    const full = path.join(nodeModules, entry);
+    const full = `${nodeModules}${path.sep}${entry}`;
     if (entry.startsWith("@")) {
-      for (const scoped of safeReaddir(full)) dirs.push(path.join(full, scoped));
+      for (const scoped of safeReaddir(full)) dirs.push(`${full}${path.sep}${scoped}`);
     } else {
       dirs.push(full);
     }
@@ -177,15 +179,43 @@ interface Manifest {
   [CONNECTOR_PACKAGE_FIELD]?: unknown;
 }
 
-/** The manifest of a package that declares `flyteConnector`; undefined for every other package. */
+/** Read buffer for manifests: one for the whole scan, grown for the rare manifest that does not fit. */
+let manifestBuffer = Buffer.allocUnsafe(64 * 1024);
+const FIELD_BYTES = Buffer.from(`"${CONNECTOR_PACKAGE_FIELD}"`);
+
+/**
+ * The manifest of a package that declares `flyteConnector`; undefined for every other package.
+ *
+ * Discovery reads every installed manifest (about a thousand in a development checkout), so this is on
+ * the start-up path: one open/read/close into a reused buffer, and a byte search before any decoding —
+ * most packages are not connectors and are never turned into a string. (`readFileSync` costs a syscall
+ * more and a string per file.)
+ */
 function readManifest(pkgDir: string): Manifest | undefined {
+  let fd: number;
   try {
-    const text = readFileSync(path.join(pkgDir, "package.json"), "utf8");
-    // Most packages are not connectors: skip parsing them (discovery reads every installed manifest).
-    if (!text.includes(`"${CONNECTOR_PACKAGE_FIELD}"`)) return undefined;
-    return JSON.parse(text) as Manifest;
+    fd = openSync(`${pkgDir}${path.sep}package.json`, "r");
   } catch {
     return undefined;
+  }
+  try {
+    let length = 0;
+    for (;;) {
+      const n = readSync(fd, manifestBuffer, length, manifestBuffer.length - length, length);
+      length += n;
+      // A read that leaves room is the end of the file: local files are not read short before their end.
+      if (n === 0 || length < manifestBuffer.length) break;
+      const grown = Buffer.allocUnsafe(manifestBuffer.length * 2);
+      manifestBuffer.copy(grown);
+      manifestBuffer = grown;
+    }
+    const bytes = manifestBuffer.subarray(0, length);
+    if (!bytes.includes(FIELD_BYTES)) return undefined;
+    return JSON.parse(bytes.toString("utf8")) as Manifest;
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
   }
 }
 

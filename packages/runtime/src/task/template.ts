@@ -2,7 +2,7 @@ import { ConfigurationError } from "../errors";
 import { ResourceType } from "../gen/flyteidl2/core/identifier.enums";
 import type { TaskTemplate as TaskTemplateProto } from "../gen/flyteidl2/core/tasks";
 import { RuntimeMetadata_RuntimeType, Sql_Dialect } from "../gen/flyteidl2/core/tasks.enums";
-import { Duration } from "../literals";
+import { Duration } from "../literals/values";
 import { RUNTIME_VERSION } from "../version";
 import { interfaceToProto, type TypeShape } from "./types";
 
