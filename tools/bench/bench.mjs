@@ -5,6 +5,7 @@
 //
 // It drives only the built CLI (`flyte-connector serve`) and the public authoring API (the no-op
 // connector in fixtures/), never runtime internals, so it keeps working while the runtime is refactored.
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -36,16 +37,19 @@ const NOOP_MODULE = "./tools/bench/fixtures/noop-connector.mjs";
 
 // --- starting servers -----------------------------------------------------------------------------------
 
-/** `flyte-connector serve` with the no-op connector, or (`discover`) every installed connector package. */
-function startOurs(o, { name, logLevel = "warn", discover = false, cpus = o.serverCpus, ...rest }) {
+/**
+ * `flyte-connector serve` with the no-op connector, or (`discover`) every installed connector package, or
+ * the `modules` given.
+ */
+function startOurs(o, { name, logLevel = "warn", discover = false, modules, cpus = o.serverCpus, ...rest }) {
   const workers = rest.workers ? `, --workers ${rest.workers}` : "";
-  const label = `serve (${discover ? "all connectors" : "no-op"}, ${logLevel}${workers})`;
+  const what = discover ? "all connectors" : modules ? "named connectors" : "no-op";
   return startConnectorServer({
     root,
     cpus,
-    modules: discover ? undefined : [NOOP_MODULE],
+    modules: discover ? undefined : (modules ?? [NOOP_MODULE]),
     logLevel,
-    label,
+    label: `serve (${what}, ${logLevel}${workers})`,
     logFile: path.join(work, `logs/${name}.log`),
     ...rest,
   });
@@ -258,6 +262,7 @@ async function workersBench(o, requests, results) {
  * their files in the page cache. Ours runs as deployed: default log level, every installed connector.
  */
 async function coldStartBench(o, results) {
+  const named = installedConnectorPackages();
   const start = {
     bare: () =>
       startBareServer({
@@ -267,6 +272,8 @@ async function coldStartBench(o, results) {
         logFile: path.join(work, "logs/bare-coldstart.log"),
       }),
     ours: () => startOurs(o, { name: "serve-coldstart", logLevel: "info", discover: true }),
+    // The same packages named on the command line, as an image's entrypoint starts them: no discovery.
+    oursNamed: () => startOurs(o, { name: "serve-coldstart-named", logLevel: "info", modules: named }),
     // The runtime alone, without any connector SDK: tells its own start-up cost from the connectors'.
     oursNoop: () => startOurs(o, { name: "serve-coldstart-noop", logLevel: "info" }),
   };
@@ -298,28 +305,49 @@ async function coldStartBench(o, results) {
       `start-up run ${run}/${o.runs}: ${kinds.map((k) => `${k} ${fixed(set[k].startupMs, 0)} ms`).join(", ")}`,
     );
   }
-  const summary = (s) => ({
-    startupMs: median(s.map((x) => x.startupMs)),
-    rssMb: median(s.map((x) => x.rssMb)),
-    otherCoresMax: Math.max(...s.map((x) => x.otherCores)),
-    samples: s,
+  // Ratios are taken within each run, whose starts follow one another, and their median reported: this
+  // machine's speed drifts by a third within minutes (docs/performance.md), which a ratio of medians taken
+  // over separate minutes would mix into the result.
+  const summary = (k) => ({
+    startupMs: median(samples[k].map((x) => x.startupMs)),
+    startupRatio: median(samples[k].map((x, i) => x.startupMs / samples.bare[i].startupMs)),
+    rssMb: median(samples[k].map((x) => x.rssMb)),
+    rssRatio: median(samples[k].map((x, i) => x.rssMb / samples.bare[i].rssMb)),
+    otherCoresMax: Math.max(...samples[k].map((x) => x.otherCores)),
+    samples: samples[k],
   });
-  const [bare, ours, oursNoop] = kinds.map((k) => summary(samples[k]));
+  const [bare, ours, oursNamed, oursNoop] = kinds.map(summary);
   results.coldStart = {
     runs: o.runs,
     discovered,
     ours,
+    oursNamed,
     oursNoop,
     bare,
-    startupRatio: ours.startupMs / bare.startupMs,
-    rssRatio: ours.rssMb / bare.rssMb,
-    target: target("cold start to SERVING (all connectors)", ours.startupMs / bare.startupMs, "max", 1.5),
+    startupRatio: ours.startupRatio,
+    rssRatio: ours.rssRatio,
+    target: target("cold start to SERVING (all connectors)", ours.startupRatio, "max", 1.5),
   };
+}
+
+/** The connector packages `flyte-connector list` finds from the repo root (what `serve` discovers there). */
+function installedConnectorPackages() {
+  const cli = path.join(root, "packages/runtime/dist/cli/main.js");
+  const listed = execFileSync(process.execPath, [cli, "list"], { cwd: root, encoding: "utf8" });
+  const packages = [...new Set((parseConnectorTable(listed) ?? []).map((row) => row.module))];
+  if (packages.length === 0)
+    throw new Error(`\`flyte-connector list\` found no connector package:\n${listed}`);
+  return packages;
 }
 
 /** The connector table `serve` prints at start (what discovery found), for the report. */
 function connectorTable(logFile) {
-  const lines = readFileSync(logFile, "utf8").split("\n");
+  return parseConnectorTable(readFileSync(logFile, "utf8"));
+}
+
+/** The rows of a connector table (`serve`'s start-up output, `list`'s output); undefined without one. */
+function parseConnectorTable(text) {
+  const lines = text.split("\n");
   const first = lines.findIndex((l) => l.startsWith("CONNECTOR"));
   if (first < 0) return undefined;
   const rows = [];

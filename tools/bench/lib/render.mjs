@@ -94,23 +94,31 @@ function workersSection(w) {
 
 function coldStartSection(c) {
   const found = (c.discovered ?? []).map((d) => d.taskType).join(", ") || "?";
-  const otherCores = Math.max(c.ours.otherCoresMax, c.oursNoop?.otherCoresMax ?? 0, c.bare.otherCoresMax);
+  const otherCores = Math.max(
+    c.ours.otherCoresMax,
+    c.oursNamed?.otherCoresMax ?? 0,
+    c.oursNoop?.otherCoresMax ?? 0,
+    c.bare.otherCoresMax,
+  );
+  // Ratios are medians of each run's ratio (results before they were recorded: ratios of the medians).
   const row = (name, s, t) => [
     name,
     fixed(s.startupMs, 0),
-    ratio(s.startupMs / c.bare.startupMs),
+    ratio(s.startupRatio ?? s.startupMs / c.bare.startupMs),
     targetCell(t),
     fixed(s.rssMb, 1),
-    ratio(s.rssMb / c.bare.rssMb),
+    ratio(s.rssRatio ?? s.rssMb / c.bare.rssMb),
   ];
   return [
     "",
-    `Start-up — spawn to the first health Check answering SERVING, and RSS when idle; medians of ${c.runs} starts ` +
+    `Start-up — spawn to the first health Check answering SERVING, and RSS when idle; medians of ${c.runs} starts, ` +
+      `× bare the median of each run's ratio ` +
       `(other CPU ${other(otherCores).trim()}); installed connectors: ${found}`,
     table(
       ["server", "start-up ms", "× bare", "target", "idle RSS MiB", "× bare"],
       [
         row("serve, every installed connector", c.ours, c.target),
+        ...(c.oursNamed ? [row("serve, the same named (--modules)", c.oursNamed)] : []),
         ...(c.oursNoop ? [row("serve, the no-op connector only", c.oursNoop)] : []),
         row("bare grpc-js", c.bare),
       ],
