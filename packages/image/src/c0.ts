@@ -12,7 +12,6 @@
  */
 import { readFileSync } from "node:fs";
 import { runMain } from "node:module";
-// Named imports only: a default import would make tsc emit a require of tslib.
 import { join, resolve } from "node:path";
 
 const HELP = `Usage: c0 [options]
