@@ -34,7 +34,7 @@ Options:
                         busy (default 30; --quick 0: never wait). Waits are reported.
   --retries <n>         measure a round again, up to n times, when other processes used more than 0.2
                         cores during it; the least disturbed try is kept (default 2; --quick 0)
-  --runs <n>            start-ups per server for coldstart, median taken (default 7; --quick 3)
+  --runs <n>            start-ups per server for coldstart, medians taken (default 7; --quick 3)
   --calls <n>           GetTask calls for the rss bench (default 100000; --quick 10000)
   --server-cpus <list>  CPUs the server under test is pinned to (taskset -c; default 1)
   --load-cpus <list>    CPUs h2load and this script are pinned to (default 0)
