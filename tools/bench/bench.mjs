@@ -259,7 +259,8 @@ async function workersBench(o, requests, results) {
 /**
  * Start-up to SERVING (spawn → first health Check answering SERVING, detected the same way for both)
  * and idle RSS; median of `runs` alternating starts, after one unmeasured start of each so both find
- * their files in the page cache. Ours runs as deployed: default log level, every installed connector.
+ * their files in the page cache. Ours runs at the default log level: with every installed connector
+ * (found by discovery, and named with --modules as an image does), and with the no-op connector alone.
  */
 async function coldStartBench(o, results) {
   const named = installedConnectorPackages();
