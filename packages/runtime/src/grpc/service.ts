@@ -84,20 +84,8 @@ export class GrpcConnectorService {
   connectorMetadataService(): ConnectorMetadataServiceServer {
     const { pipeline } = this;
     return {
-      listConnectors: (_call, callback) => {
-        try {
-          callback(null, pipeline().listConnectors());
-        } catch (error) {
-          callback(toStatus(ConnectorError.from(error)));
-        }
-      },
-      getConnector: (call, callback) => {
-        try {
-          callback(null, pipeline().getConnector(call.request));
-        } catch (error) {
-          callback(toStatus(ConnectorError.from(error)));
-        }
-      },
+      listConnectors: (_call, callback) => answerNow(callback, () => pipeline().listConnectors()),
+      getConnector: (call, callback) => answerNow(callback, () => pipeline().getConnector(call.request)),
     };
   }
 
@@ -127,6 +115,15 @@ export class GrpcConnectorService {
       else scope.cancel();
     });
     return scope;
+  }
+}
+
+/** Answers a synchronous call with `answer()`, or with the status of what it threw. */
+function answerNow<T>(callback: sendUnaryData<T>, answer: () => T): void {
+  try {
+    callback(null, answer());
+  } catch (error) {
+    callback(toStatus(ConnectorError.from(error)));
   }
 }
 

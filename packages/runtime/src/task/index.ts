@@ -1,5 +1,5 @@
+export { RUNTIME_VERSION } from "../version";
 export {
-  RUNTIME_VERSION,
   TaskTemplate,
   type SerializationContext,
   type TaskInterface,

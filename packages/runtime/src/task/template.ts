@@ -6,8 +6,6 @@ import { Duration } from "../literals/values";
 import { RUNTIME_VERSION } from "../version";
 import { interfaceToProto, type TypeShape } from "./types";
 
-export { RUNTIME_VERSION };
-
 type Generated = typeof import("../gen/flyteidl2/core/tasks");
 
 /**
