@@ -53,11 +53,16 @@ export function isTransient(error: unknown): boolean {
   return status === undefined || status === 429 || status >= 500;
 }
 
+/** True for an attempt that ran out of its `timeout`. */
+function isTimeout(error: unknown): boolean {
+  return isAxiosError(error) && (error.code === "ECONNABORTED" || error.code === "ETIMEDOUT");
+}
+
 function describe(error: unknown): string {
   if (isAxiosError(error)) {
     const status = error.response?.status;
     if (status !== undefined) return `HTTP ${status}`;
-    if (error.code === "ECONNABORTED" || error.code === "ETIMEDOUT") return "timed out";
+    if (isTimeout(error)) return "timed out";
     return error.code ?? error.message;
   }
   return error instanceof Error ? error.message : String(error);
@@ -81,12 +86,16 @@ export async function requestWithRetries(
   const remaining = () => Math.min(call.timeLeft(policy.deadlineMarginMs), budgetEnds - Date.now());
   let lastReason = "no attempt made";
   for (let attempt = 0; attempt <= policy.retries; attempt++) {
-    if (remaining() <= 0 || stop.aborted) break;
+    const toStop = call.timeLeft(policy.deadlineMarginMs);
+    const left = Math.min(toStop, budgetEnds - Date.now());
+    if (left <= 0 || stop.aborted) break;
+    // An attempt cut to the time until `stop` fires ends with `stop`: its timeout and the signal race.
+    const cutToDeadline = toStop <= left && left < policy.attemptTimeoutMs;
     try {
       const response = await http.request({
         ...config,
         signal: stop,
-        timeout: Math.min(policy.attemptTimeoutMs, remaining()),
+        timeout: Math.min(policy.attemptTimeoutMs, left),
         // Every status is an answer here; the caller decides what a 404 or 409 means.
         validateStatus: () => true,
       });
@@ -94,8 +103,9 @@ export async function requestWithRetries(
       lastReason = `HTTP ${response.status}`;
     } catch (error) {
       if (call.signal.aborted) throw call.signal.reason ?? error;
-      // The margin before the deadline was reached: time to answer with what we know.
-      if (stop.aborted || isAbortError(error)) {
+      // The margin before the deadline was reached (`stop`, or the timeout of an attempt cut to it, whichever
+      // fired first): time to answer with what we know.
+      if (stop.aborted || isAbortError(error) || (cutToDeadline && isTimeout(error))) {
         const before = attempt > 0 ? `; before that ${lastReason}` : "";
         return { ok: false, transient: true, reason: `no answer in time${before}` };
       }
