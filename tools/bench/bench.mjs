@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { bodyFile, ensureH2load } from "./lib/h2load.mjs";
+import { callgrindWrapper, countInstructions } from "./lib/instructions.mjs";
 import { aggregate, checkedRun, measureLoad, sampleCall, undisturbed, waited } from "./lib/measure.mjs";
 import { USAGE, parseOptions } from "./lib/options.mjs";
 import { summariseProfile } from "./lib/profile.mjs";
@@ -19,6 +20,7 @@ import { buildRequests } from "./lib/requests.mjs";
 import { killAll, startBareServer, startConnectorServer } from "./lib/servers.mjs";
 import {
   cpuMeter,
+  ensureDebianCommand,
   machineInfo,
   median,
   memoryOf,
@@ -159,20 +161,20 @@ async function loadBenches(o, requests, results) {
 
 async function loadRow(o, spec, request, { bare, server, level, streams }) {
   progress(`${spec.label}, ${streams} stream(s), ours at log level ${level}`);
-  // Bare first, then ours, in every round: the same order and warm-up for every row. Medians over the
-  // rounds damp what other processes on the machine do meanwhile.
+  // A round measures both servers back to back; the order alternates (bare first in odd rounds, ours
+  // first in even ones), so neither always runs right after the other's load (its garbage collection,
+  // the machine's drift). Each round's own ratio is kept: this machine's speed moves by a third within
+  // minutes, which a ratio of medians taken apart would mix in.
   const bareRuns = [];
   const ourRuns = [];
   for (let round = 1; round <= o.rounds; round++) {
     const pair = await undisturbed(o, async () => {
-      const b = await measureLoad(o, work, bare, request, {
-        streams,
-        name: `${spec.key}-${streams}-bare-${round}`,
-      });
-      const r = await measureLoad(o, work, server, request, {
-        streams,
-        name: `${spec.key}-${streams}-${level}-${round}`,
-      });
+      const measure = (target, who) =>
+        measureLoad(o, work, target, request, { streams, name: `${spec.key}-${streams}-${who}-${round}` });
+      const bareFirst = round % 2 === 1;
+      const first = await measure(bareFirst ? bare : server, bareFirst ? "bare" : level);
+      const second = await measure(bareFirst ? server : bare, bareFirst ? level : "bare");
+      const [b, r] = bareFirst ? [first, second] : [second, first];
       return { bare: b, ours: r, otherCores: Math.max(b.otherCores, r.otherCores) };
     });
     bareRuns.push(pair.bare);
@@ -180,6 +182,7 @@ async function loadRow(o, spec, request, { bare, server, level, streams }) {
   }
   const b = aggregate(bareRuns);
   const r = aggregate(ourRuns);
+  const paired = (k) => median(ourRuns.map((run, i) => run[k] / bareRuns[i][k]));
   const row = {
     call: spec.label,
     method: request.methodPath,
@@ -188,9 +191,10 @@ async function loadRow(o, spec, request, { bare, server, level, streams }) {
     logLevel: level,
     ours: r,
     bare: b,
-    throughputRatio: r.rps / b.rps,
-    p50Ratio: r.p50Ms / b.p50Ms,
-    p99Ratio: r.p99Ms / b.p99Ms,
+    // Medians of the rounds' own ratios (the table's "×"); ours.rps / bare.rps can differ from it.
+    throughputRatio: paired("rps"),
+    p50Ratio: paired("p50Ms"),
+    p99Ratio: paired("p99Ms"),
     otherCoresMax: Math.max(r.otherCoresMax, b.otherCoresMax),
   };
   if (streams === 64 && level === "warn" && spec.throughputGoal) {
@@ -432,6 +436,67 @@ async function profileBench(o, requests, results) {
   }
 }
 
+// V8's predictable mode: no background threads and no time-driven heuristics. Valgrind runs a process's
+// threads one at a time, so a GC helper spinning while it waits for another thread would count
+// instructions that are no work, as many as the scheduling happens to allow; and the memory reducer and
+// idle-time collections would run when the clock says, not when the calls say. So the same collections
+// and compilations happen on the main thread at the same points, and a count repeats to ~0.1 % (two
+// runs of the bare server: 226,880 and 226,837 instructions per call).
+const INSTRUCTION_NODE_FLAGS = ["--predictable"];
+
+/**
+ * Instructions per GetTask call, ours against bare, counted by callgrind at 1 stream (see
+ * lib/instructions.mjs): the per-call cost without the machine's drift. One server at a time; under
+ * valgrind a server starts in ~10–30 s and answers ~400 calls/s.
+ */
+async function instructionsBench(o, requests, results) {
+  ensureDebianCommand("valgrind", "valgrind", { install: o.install });
+  const request = requests.getTask;
+  const dir = path.join(work, "callgrind");
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const counts = {};
+  // Ours first: the bare server replays the answers captured from it.
+  for (const which of ["ours", "bare"]) {
+    const name = `${which}-callgrind`;
+    const start = {
+      name,
+      wrapper: callgrindWrapper(dir, name),
+      nodeFlags: INSTRUCTION_NODE_FLAGS,
+      startTimeoutMs: 180_000,
+    };
+    progress(
+      `starting ${which === "ours" ? "flyte-connector serve (no-op)" : "bare grpc-js"} under valgrind`,
+    );
+    const server =
+      which === "ours"
+        ? await startOurs(o, start)
+        : await startBare(o, requests, { ...start, label: "bare grpc-js (callgrind)" });
+    try {
+      request.answer ??= await sampleCall(server, request);
+      counts[which] = countInstructions(server, request, {
+        dir,
+        name,
+        warmUpCalls: o.instructionWarmUpCalls,
+        calls: o.instructionCalls,
+        cpus: o.loadCpus,
+      });
+    } finally {
+      await server.kill();
+    }
+  }
+  const { ours, bare } = counts;
+  results.instructions = {
+    method: "GetTask",
+    streams: 1,
+    warmUpCalls: o.instructionWarmUpCalls,
+    ours,
+    bare,
+    ratio: ours.perCall / bare.perCall,
+    ratioWithoutCompiler: (ours.perCall - ours.compilerPerCall) / (bare.perCall - bare.compilerPerCall),
+  };
+}
+
 // --- main -----------------------------------------------------------------------------------------------
 
 async function main() {
@@ -484,6 +549,7 @@ async function main() {
   if (o.benches.includes("coldstart")) await coldStartBench(o, results);
   if (o.benches.includes("rss")) await rssBench(o, requests, results);
   if (o.benches.includes("profile")) await profileBench(o, requests, results);
+  if (o.benches.includes("instructions")) await instructionsBench(o, requests, results);
 
   results.requests = Object.fromEntries(
     Object.entries(requests).map(([key, r]) => [

@@ -27,6 +27,9 @@ function keyOf(category: TaskCategory): string {
  */
 export class ConnectorRegistry {
   readonly #connectors = new Map<string, AnyConnector>();
+  // The same connectors by task type name, then version: a lookup builds no key string (every GetTask
+  // looks one up).
+  readonly #byName = new Map<string, Map<number, AnyConnector>>();
   #revision = 0;
 
   constructor(connectors: Iterable<AnyConnector> = []) {
@@ -45,13 +48,17 @@ export class ConnectorRegistry {
       );
     }
     this.#connectors.set(key, connector);
+    const { name, version } = connector.taskCategory;
+    let versions = this.#byName.get(name);
+    if (!versions) this.#byName.set(name, (versions = new Map()));
+    versions.set(version, connector);
     this.#revision++;
     return this;
   }
 
   /** The connector for a task type, or a not-found error listing what is registered. */
   get(category: TaskCategory): AnyConnector {
-    const connector = this.#connectors.get(keyOf(category));
+    const connector = this.find(category);
     if (!connector) {
       const known = [...this.#connectors.keys()].join(", ") || "none";
       // The name comes from the request: bounded, so a huge one cannot make a huge message.
@@ -69,11 +76,11 @@ export class ConnectorRegistry {
   }
 
   find(category: TaskCategory): AnyConnector | undefined {
-    return this.#connectors.get(keyOf(category));
+    return this.#byName.get(category.name)?.get(category.version);
   }
 
   has(category: TaskCategory): boolean {
-    return this.#connectors.has(keyOf(category));
+    return this.find(category) !== undefined;
   }
 
   list(): AnyConnector[] {

@@ -41,7 +41,16 @@ class TableConnector extends AsyncConnector<{ job_id: string }> {
     return { job_id: `job-${String(inputs.x)}-${idempotencyKey.slice(0, 8)}` };
   }
 
-  async get({ job_id }: { job_id: string }, ctx: CallContext): Promise<Resource> {
+  // Not async: a connector written in plain JavaScript may answer without a promise, or throw before it
+  // returns one.
+  get(meta: { job_id: string }, ctx: CallContext): Promise<Resource> {
+    if (meta.job_id === "sync-answer")
+      return { phase: Phase.RUNNING, message: "no promise" } as unknown as Promise<Resource>;
+    if (meta.job_id === "sync-throw") throw ConnectorError.unavailable("thrown before any promise");
+    return this.#get(meta, ctx);
+  }
+
+  async #get({ job_id }: { job_id: string }, ctx: CallContext): Promise<Resource> {
     switch (job_id) {
       case "ok":
         return {
@@ -194,6 +203,16 @@ const rows: Row[] = [
         code: "internal",
         message: expect.stringContaining("UNDEFINED is never sent"),
       }),
+  },
+  {
+    name: "get: a connector's answer that is not a promise",
+    call: (b, deadline) => b.get(getWire(meta({ job_id: "sync-answer" })), { deadline }),
+    expect: (o) => expect(o).toMatchObject({ ok: { phase: Phase.RUNNING, message: "no promise" } }),
+  },
+  {
+    name: "get: a connector that throws before it returns a promise",
+    call: (b, deadline) => b.get(getWire(meta({ job_id: "sync-throw" })), { deadline }),
+    expect: (o) => expect(o).toEqual({ code: "unavailable", message: "thrown before any promise" }),
   },
   {
     name: "get: connection configs reach ctx.configs",

@@ -6,35 +6,14 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { hasCommand, percentile, pinned, progress } from "./system.mjs";
-
-const PACKAGE = "nghttp2-client";
+import { ensureDebianCommand, percentile, pinned } from "./system.mjs";
 
 /**
- * Makes sure h2load is on PATH: installs the Debian package when allowed and possible (root with
- * apt-get), else fails naming the package. Returns its version line.
+ * Makes sure h2load is on PATH: installs the Debian package nghttp2-client when allowed and possible
+ * (root with apt-get), else fails naming the package. Returns its version line.
  */
 export function ensureH2load({ install }) {
-  if (!hasCommand("h2load")) {
-    const canInstall = install && process.getuid?.() === 0 && hasCommand("apt-get");
-    if (!canInstall) {
-      throw new Error(
-        `h2load is not installed. It comes with the Debian/Ubuntu package ${PACKAGE}:\n` +
-          `  sudo apt-get update && sudo apt-get install -y ${PACKAGE}\n` +
-          (install ? "" : "(--no-install was given, so the bench did not install it)"),
-      );
-    }
-    progress(
-      `h2load not found: installing the Debian package ${PACKAGE} (apt-get update && apt-get install -y ${PACKAGE})`,
-    );
-    for (const args of [["update"], ["install", "-y", PACKAGE]]) {
-      const r = spawnSync("apt-get", args, {
-        stdio: ["ignore", "ignore", "inherit"],
-        env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-      });
-      if (r.status !== 0) throw new Error(`apt-get ${args.join(" ")} failed; install ${PACKAGE} by hand`);
-    }
-  }
+  ensureDebianCommand("h2load", "nghttp2-client", { install });
   return spawnSync("h2load", ["--version"], { encoding: "utf8" }).stdout.trim();
 }
 

@@ -9,6 +9,8 @@ export const BENCHES = {
   coldstart: "start-up to SERVING and idle RSS: serve with every installed connector vs bare grpc-js",
   rss: "RSS after 100k GetTask calls, against RSS at start (and the bare server's)",
   profile: "CPU profile of both servers under GetTask load: where ours spends its time (not run by default)",
+  instructions:
+    "instructions per GetTask call, ours vs bare, counted by valgrind (callgrind): the cost without the machine's drift",
 };
 const DEFAULT_BENCHES = Object.keys(BENCHES).filter((b) => b !== "profile");
 
@@ -29,7 +31,8 @@ Options:
   --profile             also run the profile bench (servers under node --cpu-prof)
   --duration <s>        seconds measured per load run (default 5; --quick 2)
   --warm-up <s>         seconds of unmeasured load before each measured run (default 1)
-  --rounds <n>          bare/ours pairs per row; medians are reported (default 3; --quick 1)
+  --rounds <n>          bare/ours pairs per row, in alternating order; medians are reported, "×" being
+                        the median of each round's own ratio (default 4; --quick 1)
   --max-wait <s>        before each round, wait up to this long while other processes keep the CPUs
                         busy (default 30; --quick 0: never wait). Waits are reported.
   --retries <n>         measure a round again, up to n times, when other processes used more than 0.2
@@ -98,7 +101,7 @@ export function parseOptions(argv, defaultOut) {
     benches: Object.keys(BENCHES).filter((b) => named.includes(b)), // a fixed order, whatever was typed
     durationS: positive("duration", v.duration, q ? 2 : 5, false),
     warmUpS: positive("warm-up", v["warm-up"], 1, false),
-    rounds: positive("rounds", v.rounds, q ? 1 : 3, true),
+    rounds: positive("rounds", v.rounds, q ? 1 : 4, true),
     maxWaitS: v["max-wait"] === "0" ? 0 : positive("max-wait", v["max-wait"], q ? 0 : 30, false),
     retries: v.retries === "0" ? 0 : positive("retries", v.retries, q ? 0 : 2, true),
     runs: positive("runs", v.runs, q ? 3 : 7, true),
@@ -107,6 +110,10 @@ export function parseOptions(argv, defaultOut) {
     checkCalls: q ? 1000 : 4000,
     // Calls of the profile bench's measured window.
     profileCalls: q ? 30_000 : 200_000,
+    // Under callgrind (~400 calls/s): V8 keeps optimising for tens of thousands of calls, and a window
+    // of 20,000 calls holds enough collections that where one falls moves the count little.
+    instructionWarmUpCalls: q ? 5_000 : 20_000,
+    instructionCalls: q ? 1_000 : 20_000,
     // Idle time before reading RSS, and after a start-up before the next.
     idleMs: q ? 1000 : 2000,
     serverCpus: v["server-cpus"],

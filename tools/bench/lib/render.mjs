@@ -23,7 +23,7 @@ function header(results) {
       `${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB; ${m.kernel}; Node ${m.node}; ` +
       `${m.h2load ?? "no h2load"}; grpc-js ${m.grpcJs}`,
     `server pinned to CPU ${o.serverCpus}, h2load to CPU ${o.loadCpus}; per run ${o.durationS} s measured after ` +
-      `${o.warmUpS} s warm-up; medians of ${o.rounds} round(s)`,
+      `${o.warmUpS} s warm-up; medians of ${o.rounds} round(s), "×" the median of the rounds' own ratios`,
     `"other CPU": the most cores that processes outside the bench used during a row's runs ` +
       `(0 on a quiet machine; "!": above ${BUSY_CORES}, the row was disturbed)`,
   ];
@@ -186,6 +186,25 @@ function profileSection(p) {
   ];
 }
 
+function instructionsSection(n) {
+  const k = (x) => fixed(x / 1000, 1);
+  const rows = [
+    ["all", k(n.ours.perCall), k(n.bare.perCall), ratio(n.ratio)],
+    [
+      "without JIT compilation",
+      k(n.ours.perCall - n.ours.compilerPerCall),
+      k(n.bare.perCall - n.bare.compilerPerCall),
+      ratio(n.ratioWithoutCompiler),
+    ],
+  ];
+  return [
+    "",
+    `Instructions per GetTask call — callgrind, 1 stream, ${count(n.ours.calls)} calls counted after ` +
+      `${count(n.warmUpCalls)} uncounted; every thread (GC, JIT) included`,
+    table(["instructions (thousands)", "ours", "bare", "×"], rows),
+  ];
+}
+
 export function render(results) {
   const out = header(results);
   if (results.load?.length) out.push(...loadSection(results));
@@ -193,6 +212,7 @@ export function render(results) {
   if (results.coldStart) out.push(...coldStartSection(results.coldStart));
   if (results.rss) out.push(...rssSection(results.rss, results.options.idleMs));
   if (results.profile) out.push(...profileSection(results.profile));
+  if (results.instructions) out.push(...instructionsSection(results.instructions));
   if (results.targets.length) out.push("", "Targets (issue 11)", ...targetLines(results.targets));
   return out.join("\n");
 }

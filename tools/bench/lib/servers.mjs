@@ -41,10 +41,12 @@ function cleanEnv() {
  * Spawns `node <nodeArgs...>` pinned to `cpus`, waits for health SERVING on `port`, and returns a handle.
  * `startupMs` runs from just before spawn to the first SERVING answer.
  */
-async function startNode({ label, root, cpus, nodeArgs, port, logFile, env }) {
+async function startNode({ label, root, cpus, nodeArgs, port, logFile, env, wrapper = [], startTimeoutMs }) {
   mkdirSync(path.dirname(logFile), { recursive: true });
   const fd = openSync(logFile, "w");
-  const { command, args } = pinned(cpus, process.execPath, nodeArgs);
+  // `wrapper`: a command that runs node (valgrind …); its process is then the server's pid.
+  const [program, ...programArgs] = [...wrapper, process.execPath, ...nodeArgs];
+  const { command, args } = pinned(cpus, program, programArgs);
   const started = process.hrtime.bigint();
   const child = spawn(command, args, {
     cwd: root,
@@ -60,7 +62,7 @@ async function startNode({ label, root, cpus, nodeArgs, port, logFile, env }) {
     }),
   );
   try {
-    await waitServing(port, { exited });
+    await waitServing(port, { exited, timeoutMs: startTimeoutMs });
   } catch (error) {
     try {
       process.kill(child.pid, "SIGKILL");
@@ -111,6 +113,8 @@ export async function startConnectorServer({
   nodeFlags = [],
   label,
   logFile,
+  wrapper,
+  startTimeoutMs,
 }) {
   const cli = path.join(root, "packages/runtime/dist/cli/main.js");
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first`);
@@ -134,14 +138,33 @@ export async function startConnectorServer({
     "1",
     ...(modules ? ["--modules", ...modules] : []),
   ];
-  const server = await startNode({ label, root, cpus, nodeArgs: args, port, logFile, env: {} });
+  const server = await startNode({
+    label,
+    root,
+    cpus,
+    nodeArgs: args,
+    port,
+    logFile,
+    env: {},
+    wrapper,
+    startTimeoutMs,
+  });
   return { ...server, metricsPort, logLevel };
 }
 
 /** The bare grpc-js baseline, answering `responsesFile`'s bytes (or only health, without one). */
-export async function startBareServer({ root, cpus, responsesFile, label, logFile, nodeFlags = [] }) {
+export async function startBareServer({
+  root,
+  cpus,
+  responsesFile,
+  label,
+  logFile,
+  nodeFlags = [],
+  wrapper,
+  startTimeoutMs,
+}) {
   const port = await freePort();
   const script = path.join(root, "tools/bench/fixtures/bare-server.cjs");
   const args = [...nodeFlags, script, String(port), ...(responsesFile ? [responsesFile] : [])];
-  return startNode({ label, root, cpus, nodeArgs: args, port, logFile, env: {} });
+  return startNode({ label, root, cpus, nodeArgs: args, port, logFile, env: {}, wrapper, startTimeoutMs });
 }

@@ -18,6 +18,32 @@ export function hasCommand(name) {
 }
 
 /**
+ * Makes sure `command` is on PATH: installs the Debian package `pkg` when allowed and possible (root
+ * with apt-get), else fails with the command that installs it.
+ */
+export function ensureDebianCommand(command, pkg, { install }) {
+  if (hasCommand(command)) return;
+  const canInstall = install && process.getuid?.() === 0 && hasCommand("apt-get");
+  if (!canInstall) {
+    throw new Error(
+      `${command} is not installed. It comes with the Debian/Ubuntu package ${pkg}:\n` +
+        `  sudo apt-get update && sudo apt-get install -y ${pkg}\n` +
+        (install ? "" : "(--no-install was given, so the bench did not install it)"),
+    );
+  }
+  progress(
+    `${command} not found: installing the Debian package ${pkg} (apt-get update && apt-get install -y ${pkg})`,
+  );
+  for (const args of [["update"], ["install", "-y", pkg]]) {
+    const r = spawnSync("apt-get", args, {
+      stdio: ["ignore", "ignore", "inherit"],
+      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    });
+    if (r.status !== 0) throw new Error(`apt-get ${args.join(" ")} failed; install ${pkg} by hand`);
+  }
+}
+
+/**
  * CPU pinning. The server under test and the load generator each get their own core, so neither steals
  * cycles from the other and the bare server and ours compete on equal terms. `taskset -c <cpus> cmd`
  * execs the command, so the child's pid is the command's own (RSS readings need that).

@@ -67,7 +67,7 @@ export class GrpcConnectorService {
             if (call.write(message)) resolve();
             else call.once("drain", resolve);
           });
-        started(() => pipeline().getTaskLogs(call.request, scope, send)).then(
+        started((s) => pipeline().getTaskLogs(call.request, s, send), scope).then(
           () => {
             this.hooks.leave(scope);
             call.end();
@@ -92,7 +92,7 @@ export class GrpcConnectorService {
   #unary<T>(call: ServerCall, callback: sendUnaryData<T>, run: (scope: CallScope) => Promise<T>): void {
     const scope = this.#scope(call);
     this.hooks.enter(scope);
-    started(() => run(scope)).then(
+    started(run, scope).then(
       (response) => {
         this.hooks.leave(scope);
         callback(null, response);
@@ -127,10 +127,10 @@ function answerNow<T>(callback: sendUnaryData<T>, answer: () => T): void {
   }
 }
 
-/** `start()`'s promise, or a rejection with what it threw (the pipeline could not be made). */
-function started<T>(start: () => Promise<T>): Promise<T> {
+/** `start(scope)`'s promise, or a rejection with what it threw (the pipeline could not be made). */
+function started<T>(start: (scope: CallScope) => Promise<T>, scope: CallScope): Promise<T> {
   try {
-    return start();
+    return start(scope);
   } catch (error) {
     return Promise.reject(ConnectorError.from(error));
   }
