@@ -10,7 +10,7 @@ export const BENCHES = {
   rss: "RSS after 100k GetTask calls, against RSS at start (and the bare server's)",
   profile: "CPU profile of both servers under GetTask load: where ours spends its time (not run by default)",
   instructions:
-    "instructions per GetTask call, ours vs bare, counted by valgrind (callgrind): the cost without the machine's drift",
+    "instructions per GetTask call, ours vs bare, counted under valgrind: what the machine's drift does not move",
 };
 const DEFAULT_BENCHES = Object.keys(BENCHES).filter((b) => b !== "profile");
 
@@ -22,11 +22,11 @@ Progress goes to stderr. See docs/performance.md.
 
 Benches (all but profile run by default):
 ${Object.entries(BENCHES)
-  .map(([k, v]) => `  ${k.padEnd(10)} ${v}`)
+  .map(([k, v]) => `  ${k.padEnd(12)} ${v}`)
   .join("\n")}
 
 Options:
-  --quick               short runs, one round: a smoke check (~2 min); numbers are rough
+  --quick               short runs, one round: a smoke check (~3 min); numbers are rough
   --only <names>        comma-separated benches to run, e.g. --only gettask,list
   --profile             also run the profile bench (servers under node --cpu-prof)
   --duration <s>        seconds measured per load run (default 5; --quick 2)
@@ -43,7 +43,7 @@ Options:
   --load-cpus <list>    CPUs h2load and this script are pinned to (default 0)
   --out <file>          where the JSON goes (default tmp/bench/results.json)
   --json                print the JSON on stdout instead of the table
-  --no-install          never install h2load (Debian package nghttp2-client) when it is missing
+  --no-install          never install h2load (Debian nghttp2-client) or valgrind when missing
   --help, --version`;
 
 function positive(name, text, fallback, integer) {
