@@ -1,16 +1,17 @@
 // Instructions per call, counted by valgrind's callgrind: a measure of what a call costs that the
 // machine's speed does not move. On a shared VM a server's throughput drifts by a third within minutes
 // (docs/performance.md), so a few percent of per-call work cannot be seen in the load table; the count
-// of instructions executed for a fixed number of calls repeats within about 1 %.
+// of instructions executed for a fixed number of calls, under V8's --predictable, repeats to ~0.1 %.
 //
 // Both servers run under `valgrind --tool=callgrind --instr-atstart=no`: nothing is counted until
 // `callgrind_control -i on`, given after the warm-up, and `-i off` plus a dump end the window. Calls go
 // one at a time (1 stream), so neither server's count depends on how many answers share a write — under
-// valgrind the slower server would batch more and look cheaper. Every thread counts (valgrind runs them
-// one at a time), garbage collection and background JIT compilation included; the compiler's share is
-// reported apart because V8 still recompiles hot functions tens of thousands of calls in.
+// valgrind the slower server would batch more and look cheaper. Garbage collection and JIT compilation
+// count too (bench.mjs starts node with --predictable, which does both on the main thread); the
+// compiler's share is reported apart because V8 still recompiles hot functions tens of thousands of
+// calls in.
 import { spawnSync } from "node:child_process";
-import { readdirSync, rmSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import path from "node:path";
 import { checkedRun } from "./measure.mjs";
 import { progress } from "./system.mjs";
@@ -77,9 +78,4 @@ export function countInstructions(server, request, { dir, name, warmUpCalls, cal
     }
   }
   return { calls, total, compiler, perCall: total / calls, compilerPerCall: compiler / calls };
-}
-
-/** Clears `dir` of earlier runs' files. */
-export function freshDir(dir) {
-  rmSync(dir, { recursive: true, force: true });
 }

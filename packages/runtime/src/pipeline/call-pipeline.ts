@@ -315,7 +315,11 @@ export class CallPipeline {
     const opened = ctx;
     return work.then(
       (result) => {
-        recorder?.ok((performance.now() - started) / 1000);
+        try {
+          recorder?.ok((performance.now() - started) / 1000);
+        } catch (thrown) {
+          throw this.#failAndEnd(thrown, operation, scope, target, opened, started);
+        }
         scope.end();
         opened.end();
         return result;
