@@ -330,7 +330,10 @@ export class CallPipeline {
     );
   }
 
-  /** `#fail`, then the call's scope and context end (after: the error's message reads its secrets). */
+  /**
+   * The client-facing error for whatever a call threw, logged once and counted once; then the call's
+   * scope and context end (after: the message is scrubbed of the context's secrets).
+   */
   #failAndEnd(
     thrown: unknown,
     operation: Operation,
@@ -340,51 +343,39 @@ export class CallPipeline {
     started: number,
   ): ConnectorError {
     try {
-      return this.#fail(thrown, operation, scope, target, ctx, started);
+      const seconds = (performance.now() - started) / 1000;
+      // When the call was cancelled or timed out, whatever the connector threw is reported as the abort.
+      const error = scope.abortCause ? scope.abortError(thrown) : ConnectorError.from(thrown);
+      const unexpected = error.code === ErrorCode.Internal && !(thrown instanceof ConnectorError);
+      // An unexpected error's first line helps whoever reads the status; the rest (a stack, a dump) stays in the log.
+      let message = unexpected ? `internal error: ${error.message.split("\n", 1)[0]}` : error.message;
+      const secrets = ctx?.secretValues();
+      if (secrets) message = scrubSecrets(message, secrets);
+      const client = new ConnectorError(error.code, clip(message, MAX_STATUS_MESSAGE_LENGTH), {
+        cause: error.cause ?? thrown,
+        retryable: error.retryable,
+        details: error.details,
+      });
+      // Metric labels stay bounded: a task type nobody registered is counted as "unknown".
+      const connector = target && this.registry.find(target.category);
+      const tools = connector ? this.#tools(connector, operation) : undefined;
+      (tools ? tools.recorder : this.#metrics?.recorder("unknown", operation))?.failed(seconds, client.code);
+      if (!this.#callLogs) return client;
+      const logger = ctx?.logger ?? tools?.logger ?? this.#childLogger(target?.category, operation);
+      const fields = {
+        code: client.code,
+        retryable: client.retryable,
+        durationMs: Math.round(seconds * 1000),
+        err: error.cause ?? error,
+        ...error.details,
+      };
+      if (client.code === ErrorCode.Internal) logger.error(fields, `call failed: ${client.message}`);
+      else logger.warn(fields, `call failed: ${client.message}`);
+      return client;
     } finally {
       scope.end();
       ctx?.end();
     }
-  }
-
-  /** The client-facing error for whatever a call threw; logged once and counted once. */
-  #fail(
-    thrown: unknown,
-    operation: Operation,
-    scope: CallScope,
-    target: Target | undefined,
-    ctx: Context | undefined,
-    started: number,
-  ): ConnectorError {
-    const seconds = (performance.now() - started) / 1000;
-    // When the call was cancelled or timed out, whatever the connector threw is reported as the abort.
-    const error = scope.abortCause ? scope.abortError(thrown) : ConnectorError.from(thrown);
-    const unexpected = error.code === ErrorCode.Internal && !(thrown instanceof ConnectorError);
-    // An unexpected error's first line helps whoever reads the status; the rest (a stack, a dump) stays in the log.
-    let message = unexpected ? `internal error: ${error.message.split("\n", 1)[0]}` : error.message;
-    const secrets = ctx?.secretValues();
-    if (secrets) message = scrubSecrets(message, secrets);
-    const client = new ConnectorError(error.code, clip(message, MAX_STATUS_MESSAGE_LENGTH), {
-      cause: error.cause ?? thrown,
-      retryable: error.retryable,
-      details: error.details,
-    });
-    // Metric labels stay bounded: a task type nobody registered is counted as "unknown".
-    const connector = target && this.registry.find(target.category);
-    const tools = connector ? this.#tools(connector, operation) : undefined;
-    (tools ? tools.recorder : this.#metrics?.recorder("unknown", operation))?.failed(seconds, client.code);
-    if (!this.#callLogs) return client;
-    const logger = ctx?.logger ?? tools?.logger ?? this.#childLogger(target?.category, operation);
-    const fields = {
-      code: client.code,
-      retryable: client.retryable,
-      durationMs: Math.round(seconds * 1000),
-      err: error.cause ?? error,
-      ...error.details,
-    };
-    if (client.code === ErrorCode.Internal) logger.error(fields, `call failed: ${client.message}`);
-    else logger.warn(fields, `call failed: ${client.message}`);
-    return client;
   }
 
   /** A registered connector's logger and recorder for an operation, made on its first call. */
