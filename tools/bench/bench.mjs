@@ -463,6 +463,11 @@ async function instructionsBench(o, requests, results) {
       wrapper: callgrindWrapper(dir, name),
       nodeFlags: INSTRUCTION_NODE_FLAGS,
       startTimeoutMs: 180_000,
+      // No keepalive ping: under valgrind a counted connection outlives the server's 60 s ping, and the
+      // window holding that first ping counted ~9k (Node 20) to ~17k (Node 24) more instructions per call,
+      // mostly V8 recompiling (a bare server given the same option counted as much; pinging every 5 s from
+      // the start, nothing). The bare server never pings; in the real-time rows a connection lives seconds.
+      ...(which === "ours" ? { serveArgs: ["--keepalive", "0"] } : {}),
     };
     progress(
       `starting ${which === "ours" ? "flyte-connector serve (no-op)" : "bare grpc-js"} under valgrind`,

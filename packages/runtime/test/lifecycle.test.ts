@@ -6,6 +6,7 @@ import { connectivityState, credentials, loadPackageDefinition, type Client, typ
 import { protoPath as healthProtoPath } from "grpc-health-check";
 import { loadSync } from "@grpc/proto-loader";
 import { spawn } from "node:child_process";
+import http2 from "node:http2";
 import path from "node:path";
 import { ConnectorRegistry } from "@flyte-connectors/runtime";
 import { ConnectorServer } from "@flyte-connectors/runtime/server";
@@ -193,6 +194,41 @@ describe("keepalive", () => {
     } finally {
       client.close();
       await server.shutdown({ graceMs: 100 });
+    }
+  });
+});
+
+describe("server keepalive pings", () => {
+  async function serverWith(keepaliveMs: number) {
+    const server = new ConnectorServer({
+      registry: new ConnectorRegistry([new TestConnector()]),
+      logDestination: new LogCapture(),
+      processMetrics: false,
+      keepaliveMs,
+    });
+    const { port } = await server.listen({ host: "127.0.0.1", port: 0 });
+    // A plain HTTP/2 connection that makes no call: the server's pings are all it will see.
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    const pings: Buffer[] = [];
+    session.on("ping", (payload: Buffer) => pings.push(payload));
+    session.on("error", () => {});
+    return { server, session, pings };
+  }
+
+  it("pings a quiet client every keepaliveMs, and never with keepaliveMs 0", async () => {
+    const pinging = await serverWith(50);
+    const silent = await serverWith(0);
+    try {
+      // Judged against each other: by the time one server has pinged three times, the other has had the
+      // same time to ping and has not.
+      await waitFor(() => pinging.pings.length >= 3);
+      expect(silent.pings).toHaveLength(0);
+      expect(pinging.session.closed).toBe(false); // answered pings keep the connection open
+    } finally {
+      for (const { server, session } of [pinging, silent]) {
+        session.destroy();
+        await server.shutdown({ graceMs: 100 });
+      }
     }
   });
 });

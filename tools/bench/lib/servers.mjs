@@ -102,7 +102,7 @@ async function startNode({ label, root, cpus, nodeArgs, port, logFile, env, wrap
 /**
  * `flyte-connector serve` from the built CLI. `modules` undefined: discovery of every installed
  * connector package (run from the repo root). Ports are picked here, metrics port included: the CLI
- * would otherwise bind 9090 and clash with anything else on the machine.
+ * would otherwise bind 9090 and clash with anything else on the machine. `serveArgs`: more flags.
  */
 export async function startConnectorServer({
   root,
@@ -115,6 +115,7 @@ export async function startConnectorServer({
   logFile,
   wrapper,
   startTimeoutMs,
+  serveArgs = [],
 }) {
   const cli = path.join(root, "packages/runtime/dist/cli/main.js");
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first`);
@@ -136,6 +137,7 @@ export async function startConnectorServer({
     String(workers),
     "--shutdown-grace",
     "1",
+    ...serveArgs,
     ...(modules ? ["--modules", ...modules] : []),
   ];
   const server = await startNode({

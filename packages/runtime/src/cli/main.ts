@@ -34,6 +34,7 @@ interface ServeOptions {
   secretsDir: string;
   maxMessageMb: number;
   maxConnectionAge?: number;
+  keepalive: number;
 }
 
 // Flags and their environment variables are validated by commander's parsers: the CLI's edge. (A schema
@@ -152,6 +153,15 @@ export function buildProgram(): Command {
         .env("FLYTE_CONNECTOR_MAX_CONNECTION_AGE")
         .argParser(number(0, { exclusive: true })),
     )
+    .addOption(
+      new Option(
+        "--keepalive <seconds>",
+        "ping a client whose connection has been quiet this long, to notice dead connections (0: never)",
+      )
+        .env("FLYTE_CONNECTOR_KEEPALIVE")
+        .argParser(number(0))
+        .default(60),
+    )
     .action(async (raw: Omit<ServeOptions, "prometheusPort"> & { prometheusPort?: number }) => {
       // --port 0 asks for a free port; a fixed metrics port beside it would clash between two such servers.
       await serve({ ...raw, prometheusPort: raw.prometheusPort ?? (raw.port === 0 ? 0 : 9090) });
@@ -182,6 +192,7 @@ async function serve(options: ServeOptions): Promise<void> {
     maxMessageBytes: Math.round(options.maxMessageMb * 1024 * 1024),
     maxConnectionAgeMs:
       options.maxConnectionAge === undefined ? undefined : Math.round(options.maxConnectionAge * 1000),
+    keepaliveMs: Math.round(options.keepalive * 1000),
   });
   const logger = server.logger;
   if (inWorker) {

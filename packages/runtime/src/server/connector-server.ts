@@ -43,6 +43,12 @@ export interface ConnectorServerOptions {
    * without it a long-lived connection stays on the pods it found first. Default: never.
    */
   maxConnectionAgeMs?: number;
+  /**
+   * Ping a client whose connection has been quiet this long, and close the connection when the ping
+   * goes unanswered for 20 s, so connections that died behind a load balancer are noticed. 0: never
+   * ping. Clients' own pings are accepted either way. Default 60 000 (ms).
+   */
+  keepaliveMs?: number;
   /** Extra grpc-js server options. */
   channelOptions?: ChannelOptions;
 }
@@ -61,6 +67,9 @@ export interface ListenOptions {
 type PipelineModule = typeof import("../pipeline/call-pipeline");
 
 const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+const DEFAULT_KEEPALIVE_MS = 60_000;
+/** How long a keepalive ping may go unanswered before the connection is closed (ms). */
+const KEEPALIVE_TIMEOUT_MS = 20_000;
 /** After the last call in flight is answered, how long shutdown waits before closing what is left (ms). */
 const FLUSH_MS = 250;
 /** After closing what is left, how long shutdown waits for the sockets to go (ms). */
@@ -109,14 +118,19 @@ export class ConnectorServer {
     });
     this.metrics = new ConnectorMetrics({ processMetrics: options.processMetrics });
     const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    const keepaliveMs = options.keepaliveMs ?? DEFAULT_KEEPALIVE_MS;
     this.#grpc = new Server({
       "grpc.max_receive_message_length": maxBytes,
       "grpc.max_send_message_length": maxBytes,
       // The backend pings every 30 s while a call is active; grpc-js servers accept pings at any rate.
       // We ping idle clients too, so dead connections behind load balancers get noticed.
-      "grpc.keepalive_time_ms": 60_000,
-      "grpc.keepalive_timeout_ms": 20_000,
-      "grpc.keepalive_permit_without_calls": 1,
+      ...(keepaliveMs > 0
+        ? {
+            "grpc.keepalive_time_ms": keepaliveMs,
+            "grpc.keepalive_timeout_ms": KEEPALIVE_TIMEOUT_MS,
+            "grpc.keepalive_permit_without_calls": 1,
+          }
+        : {}),
       ...(options.maxConnectionAgeMs
         ? {
             "grpc.max_connection_age_ms": options.maxConnectionAgeMs,
