@@ -17,7 +17,7 @@ import { summariseProfile } from "./lib/profile.mjs";
 import { collectTargets, render } from "./lib/render.mjs";
 import { fixed, target } from "./lib/report.mjs";
 import { buildRequests } from "./lib/requests.mjs";
-import { killAll, startBareServer, startConnectorServer } from "./lib/servers.mjs";
+import { killAll, startBareServer, startConnectorServer, startFixtureServer } from "./lib/servers.mjs";
 import {
   cpuMeter,
   ensureDebianCommand,
@@ -211,6 +211,60 @@ async function loadRow(o, spec, request, { bare, server, level, streams }) {
   return row;
 }
 
+/**
+ * GetTask at 64 streams from three servers in each round — bare, the per-call floor
+ * (fixtures/call-floor.cjs: the generated codecs and an awaited no-op `get`, nothing else) and ours —
+ * in an order that rotates by round. The floor against bare is what decoding, a promise and encoding
+ * cost any server; ours against the floor is what the runtime adds. Ratios are the rounds' own.
+ */
+async function callFloorBench(o, requests, results) {
+  const request = requests.getTask;
+  const { ours, bare } = await startPair(o, { getTask: request });
+  let floor;
+  try {
+    progress("starting the per-call floor (tools/bench/fixtures/call-floor.cjs)");
+    floor = await startFixtureServer({
+      root,
+      cpus: o.serverCpus,
+      fixture: "call-floor.cjs",
+      label: "call floor",
+      logFile: path.join(work, "logs/call-floor.log"),
+    });
+    if (!Buffer.from(await sampleCall(floor, request)).equals(Buffer.from(request.answer)))
+      throw new Error("the per-call floor answers other bytes for GetTask than ours");
+    const servers = { bare, floor, ours };
+    const runs = { bare: [], floor: [], ours: [] };
+    const streams = 64;
+    progress(`GetTask, ${streams} streams: bare, floor and ours in each round`);
+    for (let round = 1; round <= o.rounds; round++) {
+      const names = Object.keys(servers);
+      const order = names.map((_, i) => names[(i + round - 1) % names.length]);
+      const set = await undisturbed(o, async () => {
+        const got = {};
+        for (const who of order)
+          got[who] = await measureLoad(o, work, servers[who], request, {
+            streams,
+            name: `floor-${who}-${round}`,
+          });
+        return { ...got, otherCores: Math.max(...order.map((who) => got[who].otherCores)) };
+      });
+      for (const who of names) runs[who].push(set[who]);
+    }
+    const paired = (a, b, k) => median(runs[a].map((run, i) => run[k] / runs[b][i][k]));
+    results.callFloor = {
+      streams,
+      bare: aggregate(runs.bare),
+      floor: aggregate(runs.floor),
+      ours: aggregate(runs.ours),
+      floorVsBare: { rps: paired("floor", "bare", "rps"), p99: paired("floor", "bare", "p99Ms") },
+      oursVsBare: { rps: paired("ours", "bare", "rps"), p99: paired("ours", "bare", "p99Ms") },
+      oursVsFloor: { rps: paired("ours", "floor", "rps"), p99: paired("ours", "floor", "p99Ms") },
+    };
+  } finally {
+    await Promise.all([ours.stop(), bare.stop(), floor?.stop()]);
+  }
+}
+
 /** How many CPUs a taskset list names ("1", "0,1", "2-5"). */
 function cpuCount(list) {
   return String(list)
@@ -264,7 +318,8 @@ async function workersBench(o, requests, results) {
  * Start-up to SERVING (spawn → first health Check answering SERVING, detected the same way for both)
  * and idle RSS; median of `runs` alternating starts, after one unmeasured start of each so both find
  * their files in the page cache. Ours runs at the default log level: with every installed connector
- * (found by discovery, and named with --modules as an image does), and with the no-op connector alone.
+ * (found by discovery, and named with --modules as an image does), and with the no-op connector alone;
+ * and the start-up floor (fixtures/startup-floor.cjs), to tell the server's own cost from its libraries'.
  */
 async function coldStartBench(o, results) {
   const named = installedConnectorPackages();
@@ -281,6 +336,16 @@ async function coldStartBench(o, results) {
     oursNamed: () => startOurs(o, { name: "serve-coldstart-named", logLevel: "info", modules: named }),
     // The runtime alone, without any connector SDK: tells its own start-up cost from the connectors'.
     oursNoop: () => startOurs(o, { name: "serve-coldstart-noop", logLevel: "info" }),
+    // What ours cannot go below without dropping a library or discovery: the same connectors discovered
+    // and loaded, commander, pino and a grpc-js health answer, but none of the server's own code.
+    floor: () =>
+      startFixtureServer({
+        root,
+        cpus: o.serverCpus,
+        fixture: "startup-floor.cjs",
+        label: "start-up floor",
+        logFile: path.join(work, "logs/floor-coldstart.log"),
+      }),
   };
   const kinds = Object.keys(start);
   const samples = Object.fromEntries(kinds.map((k) => [k, []]));
@@ -321,13 +386,17 @@ async function coldStartBench(o, results) {
     otherCoresMax: Math.max(...samples[k].map((x) => x.otherCores)),
     samples: samples[k],
   });
-  const [bare, ours, oursNamed, oursNoop] = kinds.map(summary);
+  const [bare, ours, oursNamed, oursNoop, floor] = kinds.map(summary);
+  // Ours against the floor, run by run as against bare: what the server's own code adds at start-up.
+  floor.oursRatio = median(samples.ours.map((x, i) => x.startupMs / samples.floor[i].startupMs));
+  floor.oursOverMs = median(samples.ours.map((x, i) => x.startupMs - samples.floor[i].startupMs));
   results.coldStart = {
     runs: o.runs,
     discovered,
     ours,
     oursNamed,
     oursNoop,
+    floor,
     bare,
     startupRatio: ours.startupRatio,
     rssRatio: ours.rssRatio,
@@ -455,8 +524,9 @@ async function instructionsBench(o, requests, results) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const counts = {};
-  // Ours first: the bare server replays the answers captured from it.
-  for (const which of ["ours", "bare"]) {
+  // Ours first: the bare server replays the answers captured from it. Then the per-call floor
+  // (fixtures/call-floor.cjs), which sends the same bytes: what any server's codecs and promise count.
+  for (const which of ["ours", "bare", "floor"]) {
     const name = `${which}-callgrind`;
     const start = {
       name,
@@ -469,15 +539,28 @@ async function instructionsBench(o, requests, results) {
       // the start, nothing). The bare server never pings; in the real-time rows a connection lives seconds.
       ...(which === "ours" ? { serveArgs: ["--keepalive", "0"] } : {}),
     };
-    progress(
-      `starting ${which === "ours" ? "flyte-connector serve (no-op)" : "bare grpc-js"} under valgrind`,
-    );
+    const what = { ours: "flyte-connector serve (no-op)", bare: "bare grpc-js", floor: "the per-call floor" };
+    progress(`starting ${what[which]} under valgrind`);
     const server =
       which === "ours"
         ? await startOurs(o, start)
-        : await startBare(o, requests, { ...start, label: "bare grpc-js (callgrind)" });
+        : which === "bare"
+          ? await startBare(o, requests, { ...start, label: "bare grpc-js (callgrind)" })
+          : await startFixtureServer({
+              root,
+              cpus: o.serverCpus,
+              fixture: "call-floor.cjs",
+              label: "call floor (callgrind)",
+              logFile: path.join(work, `logs/${name}.log`),
+              ...start,
+            });
     try {
       request.answer ??= await sampleCall(server, request);
+      if (
+        which === "floor" &&
+        !Buffer.from(await sampleCall(server, request)).equals(Buffer.from(request.answer))
+      )
+        throw new Error("the per-call floor answers other bytes for GetTask than ours");
       counts[which] = countInstructions(server, request, {
         dir,
         name,
@@ -489,15 +572,19 @@ async function instructionsBench(o, requests, results) {
       await server.kill();
     }
   }
-  const { ours, bare } = counts;
+  const { ours, bare, floor } = counts;
+  const withoutCompiler = (x) => x.perCall - x.compilerPerCall;
   results.instructions = {
     method: "GetTask",
     streams: 1,
     warmUpCalls: o.instructionWarmUpCalls,
     ours,
     bare,
+    floor,
     ratio: ours.perCall / bare.perCall,
-    ratioWithoutCompiler: (ours.perCall - ours.compilerPerCall) / (bare.perCall - bare.compilerPerCall),
+    ratioWithoutCompiler: withoutCompiler(ours) / withoutCompiler(bare),
+    floorRatio: floor.perCall / bare.perCall,
+    floorRatioWithoutCompiler: withoutCompiler(floor) / withoutCompiler(bare),
   };
 }
 
@@ -551,6 +638,7 @@ async function main() {
 
   if (o.benches.some((b) => ["gettask", "list", "create"].includes(b)))
     await loadBenches(o, requests, results);
+  if (o.benches.includes("callfloor")) await callFloorBench(o, requests, results);
   if (o.benches.includes("workers")) await workersBench(o, requests, results);
   if (o.benches.includes("coldstart")) await coldStartBench(o, results);
   if (o.benches.includes("rss")) await rssBench(o, requests, results);

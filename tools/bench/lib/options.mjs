@@ -6,7 +6,10 @@ export const BENCHES = {
   list: "ListConnectors vs bare grpc-js, at 1, 16 and 64 streams",
   create: "CreateTask with a 20-input template vs bare grpc-js, at 1 and 64 streams",
   workers: "--workers 2 against --workers 1 (GetTask, 64 streams over 4 connections)",
-  coldstart: "start-up to SERVING and idle RSS: serve with every installed connector vs bare grpc-js",
+  callfloor:
+    "GetTask at 64 streams: ours and the per-call floor (decode, await a connector, encode) against bare grpc-js",
+  coldstart:
+    "start-up to SERVING and idle RSS: serve with every installed connector, and the start-up floor, vs bare grpc-js",
   rss: "RSS after 100k GetTask calls, against RSS at start (and the bare server's)",
   profile: "CPU profile of both servers under GetTask load: where ours spends its time (not run by default)",
   instructions:

@@ -98,6 +98,7 @@ function coldStartSection(c) {
     c.ours.otherCoresMax,
     c.oursNamed?.otherCoresMax ?? 0,
     c.oursNoop?.otherCoresMax ?? 0,
+    c.floor?.otherCoresMax ?? 0,
     c.bare.otherCoresMax,
   );
   // Ratios are medians of each run's ratio (results before they were recorded: ratios of the medians).
@@ -120,9 +121,17 @@ function coldStartSection(c) {
         row("serve, every installed connector", c.ours, c.target),
         ...(c.oursNamed ? [row("serve, the same named (--modules)", c.oursNamed)] : []),
         ...(c.oursNoop ? [row("serve, the no-op connector only", c.oursNoop)] : []),
+        ...(c.floor ? [row("floor: the same discovered, no server (*)", c.floor)] : []),
         row("bare grpc-js", c.bare),
       ],
     ),
+    ...(c.floor
+      ? [
+          "(*) tools/bench/fixtures/startup-floor.cjs: commander, a pino logger, the runtime's loader discovering and",
+          "    loading the same connectors, and grpc-js answering health — what serve pays before its own code. " +
+            `serve over it: ${ratio(c.floor.oursRatio)}, +${fixed(c.floor.oursOverMs, 0)} ms (medians of each run's)`,
+        ]
+      : []),
   ];
 }
 
@@ -186,28 +195,67 @@ function profileSection(p) {
   ];
 }
 
+function callFloorSection(f) {
+  const row = (name, s, vsBare) => [
+    name,
+    count(s.rps),
+    vsBare ? ratio(vsBare.rps) : ratio(1),
+    fixed(s.p50Ms, 3),
+    fixed(s.p99Ms, 3),
+    vsBare ? ratio(vsBare.p99) : ratio(1),
+    other(s.otherCoresMax),
+  ];
+  return [
+    "",
+    `GetTask at ${f.streams} streams: the per-call floor — tools/bench/fixtures/call-floor.cjs decodes the request, ` +
+      `parses the meta, awaits a no-op get and encodes the answer, nothing else; the three servers in every round`,
+    table(
+      ["server", "calls/s", "× bare", "p50 ms", "p99 ms", "× bare", "other CPU"],
+      [
+        row("ours (no-op connector)", f.ours, f.oursVsBare),
+        row("floor", f.floor, f.floorVsBare),
+        row("bare grpc-js", f.bare),
+      ],
+    ),
+    `ours / floor: throughput ${ratio(f.oursVsFloor.rps)}, p99 ${ratio(f.oursVsFloor.p99)} (medians of the rounds' own ratios)`,
+  ];
+}
+
 function instructionsSection(n) {
   const k = (x) => fixed(x / 1000, 1);
+  // Results from before the floor was counted have no floor column.
+  const floor = (cells) => (n.floor ? cells : []);
   const rows = [
-    ["all", k(n.ours.perCall), k(n.bare.perCall), ratio(n.ratio)],
+    [
+      "all",
+      k(n.ours.perCall),
+      k(n.bare.perCall),
+      ratio(n.ratio),
+      ...floor([k(n.floor?.perCall), ratio(n.floorRatio)]),
+    ],
     [
       "without JIT compilation",
       k(n.ours.perCall - n.ours.compilerPerCall),
       k(n.bare.perCall - n.bare.compilerPerCall),
       ratio(n.ratioWithoutCompiler),
+      ...floor([k(n.floor?.perCall - n.floor?.compilerPerCall), ratio(n.floorRatioWithoutCompiler)]),
     ],
   ];
   return [
     "",
     `Instructions per GetTask call — callgrind, 1 stream, ${count(n.ours.calls)} calls counted after ` +
       `${count(n.warmUpCalls)} uncounted; every thread (GC, JIT) included`,
-    table(["instructions (thousands)", "ours", "bare", "×"], rows),
+    table(["instructions (thousands)", "ours", "bare", "×", ...floor(["floor (*)", "× bare"])], rows),
+    ...floor([
+      "(*) tools/bench/fixtures/call-floor.cjs: the generated codecs and an awaited no-op get, nothing else",
+    ]),
   ];
 }
 
 export function render(results) {
   const out = header(results);
   if (results.load?.length) out.push(...loadSection(results));
+  if (results.callFloor) out.push(...callFloorSection(results.callFloor));
   if (results.workers) out.push(...workersSection(results.workers));
   if (results.coldStart) out.push(...coldStartSection(results.coldStart));
   if (results.rss) out.push(...rssSection(results.rss, results.options.idleMs));

@@ -170,3 +170,24 @@ export async function startBareServer({
   const args = [...nodeFlags, script, String(port), ...(responsesFile ? [responsesFile] : [])];
   return startNode({ label, root, cpus, nodeArgs: args, port, logFile, env: {}, wrapper, startTimeoutMs });
 }
+
+/**
+ * A server from `tools/bench/fixtures/<fixture>` (the floors), started as `node <fixture> <port> [args...]`,
+ * answering health SERVING once up.
+ */
+export async function startFixtureServer({
+  root,
+  cpus,
+  fixture,
+  args = [],
+  label,
+  logFile,
+  nodeFlags = [],
+  wrapper,
+  startTimeoutMs,
+}) {
+  const port = await freePort();
+  const script = path.join(root, "tools/bench/fixtures", fixture);
+  const nodeArgs = [...nodeFlags, script, String(port), ...args];
+  return startNode({ label, root, cpus, nodeArgs, port, logFile, env: {}, wrapper, startTimeoutMs });
+}
