@@ -165,15 +165,22 @@ export async function startBareServer({
   wrapper,
   startTimeoutMs,
 }) {
-  const port = await freePort();
-  const script = path.join(root, "tools/bench/fixtures/bare-server.cjs");
-  const args = [...nodeFlags, script, String(port), ...(responsesFile ? [responsesFile] : [])];
-  return startNode({ label, root, cpus, nodeArgs: args, port, logFile, env: {}, wrapper, startTimeoutMs });
+  return startFixtureServer({
+    root,
+    cpus,
+    fixture: "bare-server.cjs",
+    args: responsesFile ? [responsesFile] : [],
+    label,
+    logFile,
+    nodeFlags,
+    wrapper,
+    startTimeoutMs,
+  });
 }
 
 /**
- * A server from `tools/bench/fixtures/<fixture>` (the floors), started as `node <fixture> <port> [args...]`,
- * answering health SERVING once up.
+ * A server from `tools/bench/fixtures/<fixture>` (bare, the floors), started as
+ * `node <nodeFlags...> <fixture> <port> [args...]`, answering health SERVING once up.
  */
 export async function startFixtureServer({
   root,
