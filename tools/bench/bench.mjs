@@ -23,6 +23,7 @@ import {
   ensureDebianCommand,
   machineInfo,
   median,
+  medianRatio,
   memoryOf,
   pinSelf,
   progress,
@@ -74,6 +75,13 @@ function startBare(o, requests, { name, label = "bare grpc-js", ...rest }) {
   });
 }
 
+/** A baseline (bare, a floor) must send byte for byte what ours answered to `request`, or it measures other work. */
+async function expectOursAnswer(server, request) {
+  const bytes = await sampleCall(server, request);
+  if (!Buffer.from(bytes).equals(Buffer.from(request.answer)))
+    throw new Error(`${server.label} answers other bytes for ${request.methodPath} than ours`);
+}
+
 /**
  * Starts the no-op connector server and the bare server that replays its answers. The answers are
  * captured from ours with a real client (grpc-status and content checked), so the bare server sends
@@ -85,11 +93,7 @@ async function startPair(o, requests) {
   for (const request of Object.values(requests)) request.answer = await sampleCall(ours, request);
   progress("starting the bare grpc-js server with the same answers");
   const bare = await startBare(o, requests, { name: "bare" });
-  for (const request of Object.values(requests)) {
-    const bytes = await sampleCall(bare, request);
-    if (!Buffer.from(bytes).equals(Buffer.from(request.answer)))
-      throw new Error(`bare server answers other bytes for ${request.methodPath}`);
-  }
+  for (const request of Object.values(requests)) await expectOursAnswer(bare, request);
   return { ours, bare };
 }
 
@@ -182,7 +186,7 @@ async function loadRow(o, spec, request, { bare, server, level, streams }) {
   }
   const b = aggregate(bareRuns);
   const r = aggregate(ourRuns);
-  const paired = (k) => median(ourRuns.map((run, i) => run[k] / bareRuns[i][k]));
+  const paired = (k) => medianRatio(ourRuns, bareRuns, k);
   const row = {
     call: spec.label,
     method: request.methodPath,
@@ -230,8 +234,7 @@ async function callFloorBench(o, requests, results) {
       label: "call floor",
       logFile: path.join(work, "logs/call-floor.log"),
     });
-    if (!Buffer.from(await sampleCall(floor, request)).equals(Buffer.from(request.answer)))
-      throw new Error("the per-call floor answers other bytes for GetTask than ours");
+    await expectOursAnswer(floor, request);
     const servers = { bare, floor, ours };
     const runs = { bare: [], floor: [], ours: [] };
     const streams = 64;
@@ -250,7 +253,7 @@ async function callFloorBench(o, requests, results) {
       });
       for (const who of names) runs[who].push(set[who]);
     }
-    const paired = (a, b, k) => median(runs[a].map((run, i) => run[k] / runs[b][i][k]));
+    const paired = (a, b, k) => medianRatio(runs[a], runs[b], k);
     results.callFloor = {
       streams,
       bare: aggregate(runs.bare),
@@ -380,15 +383,15 @@ async function coldStartBench(o, results) {
   // over separate minutes would mix into the result.
   const summary = (k) => ({
     startupMs: median(samples[k].map((x) => x.startupMs)),
-    startupRatio: median(samples[k].map((x, i) => x.startupMs / samples.bare[i].startupMs)),
+    startupRatio: medianRatio(samples[k], samples.bare, "startupMs"),
     rssMb: median(samples[k].map((x) => x.rssMb)),
-    rssRatio: median(samples[k].map((x, i) => x.rssMb / samples.bare[i].rssMb)),
+    rssRatio: medianRatio(samples[k], samples.bare, "rssMb"),
     otherCoresMax: Math.max(...samples[k].map((x) => x.otherCores)),
     samples: samples[k],
   });
   const [bare, ours, oursNamed, oursNoop, floor] = kinds.map(summary);
   // Ours against the floor, run by run as against bare: what the server's own code adds at start-up.
-  floor.oursRatio = median(samples.ours.map((x, i) => x.startupMs / samples.floor[i].startupMs));
+  floor.oursRatio = medianRatio(samples.ours, samples.floor, "startupMs");
   floor.oursOverMs = median(samples.ours.map((x, i) => x.startupMs - samples.floor[i].startupMs));
   results.coldStart = {
     runs: o.runs,
@@ -556,11 +559,7 @@ async function instructionsBench(o, requests, results) {
             });
     try {
       request.answer ??= await sampleCall(server, request);
-      if (
-        which === "floor" &&
-        !Buffer.from(await sampleCall(server, request)).equals(Buffer.from(request.answer))
-      )
-        throw new Error("the per-call floor answers other bytes for GetTask than ours");
+      if (which === "floor") await expectOursAnswer(server, request);
       counts[which] = countInstructions(server, request, {
         dir,
         name,

@@ -101,6 +101,14 @@ export function median(values) {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/**
+ * The median of `a[i][key] / b[i][key]`: runs measured side by side (a round, a set of starts) compared
+ * pair by pair, so the machine's drift between pairs stays out of the ratio.
+ */
+export function medianRatio(a, b, key) {
+  return median(a.map((x, i) => x[key] / b[i][key]));
+}
+
 /** Nearest-rank percentile of an ascending array. */
 export function percentile(sorted, p) {
   if (sorted.length === 0) return NaN;
